@@ -1,0 +1,428 @@
+//! Command-line interface: argument parsing, the shared scan pipeline (rules → engine → source →
+//! findings → report) and exit codes.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineOptions};
+use crate::finding::{Finding, Severity};
+use crate::progress::Progress;
+use crate::report::{self, Format, Report};
+use crate::rules;
+use crate::scan::{ScanOptions, Scanner, Summary};
+use crate::sources::fs::{self as fs_source, DEFAULT_SKIP_DIRS, WalkOptions};
+
+/// Exit code: no findings at or above `--fail-on`.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: nothing could be scanned, or a usage/configuration error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// leakhound finds leaked secrets in files, git history, container images and AI-agent
+/// transcripts.
+#[derive(Debug, Parser)]
+#[command(name = "leakhound", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and directories (default: the current directory).
+    Scan(ScanArgs),
+    /// List or check the rule catalogue.
+    Rules {
+        /// What to do with the rules.
+        #[command(subcommand)]
+        action: RulesAction,
+    },
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// List every rule.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Extra rule files or directories.
+        #[arg(long = "rules", value_name = "FILE|DIR")]
+        rules: Vec<PathBuf>,
+    },
+    /// Compile every rule and run its examples and negative examples.
+    Check {
+        /// Extra rule files or directories.
+        #[arg(long = "rules", value_name = "FILE|DIR")]
+        rules: Vec<PathBuf>,
+    },
+}
+
+/// Formats of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One rule per line.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// When to exit with code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Any,
+    /// Findings of severity low or above.
+    Low,
+    /// Medium or above.
+    Medium,
+    /// High or above.
+    High,
+    /// Critical only.
+    Critical,
+    /// Never (always exit 0 unless nothing could be scanned).
+    Never,
+}
+
+impl FailOn {
+    fn trips(self, findings: &[Finding]) -> bool {
+        let min = match self {
+            FailOn::Any => return !findings.is_empty(),
+            FailOn::Never => return false,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        };
+        findings.iter().any(|f| f.severity >= min)
+    }
+}
+
+/// Flags every scanning command shares.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Output format (default: text).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show full secrets in the report (never in SARIF).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Exit 1 only for findings at or above this level.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Never draw the progress display.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Configuration file (.leakhound.toml format).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra rule files or directories (YAML, same schema as rules/*.yml).
+    #[arg(long = "rules", value_name = "FILE|DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Also report tokens whose checksum is wrong (forensics).
+    #[arg(long)]
+    pub include_invalid_checksums: bool,
+    /// How many nested encodings (JSON escapes, base64, percent) to undo.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub decode_depth: usize,
+    /// Keep at most N findings per file.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_findings_per_file: usize,
+}
+
+/// `leakhound scan`
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Honour .gitignore/.ignore files (by default ignored files are scanned too).
+    #[arg(long)]
+    pub respect_gitignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Search printable strings of binary files instead of skipping them.
+    #[arg(long)]
+    pub scan_binary: bool,
+    /// Skip directories with this name (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub skip_dir: Vec<String>,
+    /// Do not skip the built-in noise directories (node_modules, __pycache__, …).
+    #[arg(long)]
+    pub no_default_skips: bool,
+    /// Exclude paths matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this many bytes (0: no limit).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Bytes per chunk when streaming large files.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20, hide = true)]
+    pub chunk_size: usize,
+}
+
+/// Entry point: parses arguments, runs, and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_CLEAN
+                }
+                _ => EXIT_ERROR,
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { action } => run_rules(action),
+    }
+}
+
+/// Loads the configuration, the rule catalogue and compiles the engine.
+pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
+    let mut extra = config.rules.paths.clone();
+    extra.extend(common.rules.iter().cloned());
+    let mut all = rules::load_all(&extra)?;
+    for id in config.rules.disable.iter().chain(&config.rules.enable) {
+        if !all.iter().any(|r| &r.id == id) {
+            bail!("config: unknown rule id {id:?}");
+        }
+    }
+    all.retain(|r| !config.rules.disable.contains(&r.id));
+    if !config.rules.enable.is_empty() {
+        all.retain(|r| config.rules.enable.contains(&r.id));
+    }
+    let opts = EngineOptions {
+        decode_depth: common.decode_depth,
+        include_invalid_checksums: common.include_invalid_checksums,
+        ..EngineOptions::default()
+    };
+    Engine::new(all, opts)
+}
+
+/// Reads `--config` if given.
+pub fn load_config(common: &CommonArgs) -> Result<Config> {
+    match &common.config {
+        Some(p) => Config::load(p),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Sets the global thread pool size once.
+pub fn init_threads(threads: Option<usize>) -> usize {
+    let n = threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global();
+    n
+}
+
+/// Scan options from the shared flags.
+pub fn scan_options(common: &CommonArgs) -> ScanOptions {
+    ScanOptions {
+        show_secrets: common.show_secrets,
+        max_findings_per_file: common.max_findings_per_file.max(1),
+        ..ScanOptions::default()
+    }
+}
+
+fn run_scan(args: ScanArgs) -> Result<i32> {
+    let common = &args.common;
+    let config = load_config(common)?;
+    let threads = init_threads(common.threads);
+    let engine = build_engine(common, &config)?;
+    let mut opts = scan_options(common);
+    opts.scan_binary = args.scan_binary;
+    opts.chunk_size = args.chunk_size.max(64 << 10);
+    if let Some(m) = args.max_file_size.or(config.scan.max_file_size) {
+        opts.max_file_size = m;
+    }
+    let mut skip_dirs: Vec<String> = if args.no_default_skips {
+        Vec::new()
+    } else {
+        DEFAULT_SKIP_DIRS.iter().map(|s| s.to_string()).collect()
+    };
+    skip_dirs.extend(args.skip_dir.iter().cloned());
+    skip_dirs.extend(config.scan.skip_dirs.iter().cloned());
+    let mut exclude = args.exclude.clone();
+    exclude.extend(config.scan.exclude.iter().cloned());
+    let walk = WalkOptions {
+        respect_gitignore: args.respect_gitignore || config.scan.respect_gitignore == Some(true),
+        follow_symlinks: args.follow_symlinks,
+        skip_dirs,
+        exclude,
+        threads,
+    };
+    let scanner = Scanner::new(&engine, opts, Progress::new(!common.no_progress, "scan"));
+    fs_source::scan_paths(&args.paths, &walk, &scanner)?;
+    let (findings, summary) = scanner.finish();
+    finish_report("scan", findings, summary, &engine, &config, common)
+}
+
+/// Applies the allowlist, writes the report and computes the exit code. Every scanning
+/// command ends here.
+pub fn finish_report(
+    command: &str,
+    mut findings: Vec<Finding>,
+    mut summary: Summary,
+    engine: &Engine,
+    config: &Config,
+    common: &CommonArgs,
+) -> Result<i32> {
+    if !config.allowlist.fingerprints.is_empty() {
+        findings.retain(|f| !config.allowlist.fingerprints.contains(&f.fingerprint));
+        summary.findings = findings.len() as u64;
+        summary.by_severity.clear();
+        for f in &findings {
+            *summary
+                .by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    let nothing_scanned = summary.files_scanned == 0 && summary.warnings > 0;
+    let report = Report::new(command, findings, summary);
+    let format = common.format.unwrap_or(Format::Text);
+    write_output(common.output.as_ref(), |w| {
+        report::render(format, &report, engine, w)
+    })?;
+    if nothing_scanned {
+        eprintln!("error: nothing could be scanned");
+        return Ok(EXIT_ERROR);
+    }
+    if format != Format::Text && !std::io::stderr().is_terminal() {
+        // Keep stderr quiet for machine formats in pipelines; the summary is in the document.
+    } else if format != Format::Text {
+        let s = &report.summary;
+        eprintln!(
+            "{} findings in {} files ({} warnings)",
+            s.findings, s.files_scanned, s.warnings
+        );
+    }
+    Ok(if common.fail_on.trips(&report.findings) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+/// Writes to `--output` (atomically, via a temporary file) or stdout.
+pub fn write_output(
+    output: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match output {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("output {}: cannot create", path.display()))?;
+            {
+                let mut w = BufWriter::new(tmp.as_file());
+                f(&mut w)?;
+                w.flush()?;
+            }
+            tmp.persist(path)
+                .with_context(|| format!("output {}: cannot write", path.display()))?;
+            Ok(())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            f(&mut w)?;
+            match w.flush() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => Ok(r?),
+            }
+        }
+    }
+}
+
+fn run_rules(action: RulesAction) -> Result<i32> {
+    match action {
+        RulesAction::List { format, rules } => {
+            let all = rules::load_all(&rules)?;
+            write_output(None, |w| {
+                match format {
+                    ListFormat::Json => {
+                        serde_json::to_writer_pretty(&mut *w, &all)?;
+                        writeln!(w)?;
+                    }
+                    ListFormat::Text => {
+                        for r in &all {
+                            writeln!(
+                                w,
+                                "{:<44} {:<9} {:<7} {}",
+                                r.id,
+                                r.severity.as_str(),
+                                r.confidence.as_str(),
+                                r.name
+                            )?;
+                        }
+                        writeln!(w, "{} rules", all.len())?;
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(EXIT_CLEAN)
+        }
+        RulesAction::Check { rules } => {
+            let all = rules::load_all(&rules)?;
+            let engine = Engine::new(all, EngineOptions::default())?;
+            let rep = rules::check::check(&engine);
+            for n in &rep.notes {
+                eprintln!("note: {n}");
+            }
+            for f in &rep.failures {
+                println!("FAIL {}: {}", f.rule, f.problem);
+            }
+            println!(
+                "{} rules, {} examples, {} failures",
+                rep.rules,
+                rep.examples,
+                rep.failures.len()
+            );
+            Ok(if rep.failures.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            })
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! The detection engine: compiles the rule catalogue once, then finds secrets in byte buffers.
+//!
+//! Matching runs in three steps. One Aho-Corasick automaton over every rule keyword
+//! (case-insensitive) finds which rules can match at all and where; only those rules' regexes
+//! run, and only over windows around the keyword hits (a rule's longest possible match either
+//! side, so no match is missed). Candidates then pass the post-filters (placeholders, entropy,
+//! checksum, allow-lists), paired credentials are joined, and decoders (JSON escapes, base64,
+//! percent-encoding) expose encoded text to the same process, to a bounded depth.
+
+pub mod checksum;
+pub mod decode;
+pub mod filters;
+pub mod locate;
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use anyhow::{Context, Result, anyhow, bail};
+use rayon::prelude::*;
+use regex_automata::meta;
+use regex_automata::util::syntax;
+use regex_automata::{Input, PatternID};
+
+use crate::rules::Rule;
+
+/// Tunables of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// How many nested decoding layers to undo (0 disables decoding).
+    pub decode_depth: usize,
+    /// Most bytes decoded per buffer and level.
+    pub decode_budget: usize,
+    /// Report tokens whose checksum is wrong (forensics).
+    pub include_invalid_checksums: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            decode_depth: 2,
+            decode_budget: 16 << 20,
+            include_invalid_checksums: false,
+        }
+    }
+}
+
+/// A rule compiled for matching.
+#[derive(Debug)]
+pub struct CompiledRule {
+    /// The rule as written.
+    pub rule: Rule,
+    re: meta::Regex,
+    secret_group: usize,
+    part_groups: Vec<(String, usize)>,
+    /// Longest possible match in bytes, when bounded.
+    pub max_len: Option<usize>,
+    allow: Vec<regex::bytes::Regex>,
+    pairs: Vec<CompiledPair>,
+}
+
+#[derive(Debug)]
+struct CompiledPair {
+    target: usize,
+    part: String,
+    window: usize,
+    required: bool,
+}
+
+/// One accepted match in a buffer.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// Index of the rule in [`Engine::rules`].
+    pub rule: usize,
+    /// Start of the secret (for decoded matches: of the encoded segment) in the buffer.
+    pub start: usize,
+    /// End of the same span.
+    pub end: usize,
+    /// The secret.
+    pub secret: String,
+    /// Named parts (paired credentials, other named groups).
+    pub parts: Vec<(String, String)>,
+    /// Decoders applied, outermost first.
+    pub decoding: Vec<&'static str>,
+    /// Checksum outcome when the rule has one.
+    pub checksum_valid: Option<bool>,
+}
+
+/// The compiled catalogue.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules that use it.
+    keyword_rules: Vec<Vec<usize>>,
+    overlap: usize,
+    opts: EngineOptions,
+}
+
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn compile_rule(rule: Rule) -> Result<CompiledRule> {
+    let ctx = || format!("rule {} ({})", rule.id, rule.origin);
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(&rule.pattern)
+        .with_context(ctx)?;
+    let max_len = hir.properties().maximum_len();
+    let re = meta::Regex::builder()
+        .syntax(syntax_config())
+        .configure(meta::Config::new().utf8_empty(false))
+        .build(&rule.pattern)
+        .with_context(ctx)?;
+    let mut secret_group = None;
+    let mut part_groups = Vec::new();
+    for (i, name) in re.group_info().pattern_names(PatternID::ZERO).enumerate() {
+        match name {
+            Some("secret") => secret_group = Some(i),
+            Some(n) => part_groups.push((n.to_string(), i)),
+            None => {}
+        }
+    }
+    let secret_group =
+        secret_group.ok_or_else(|| anyhow!("{}: pattern has no (?P<secret>…) group", ctx()))?;
+    let allow = rule
+        .allow
+        .iter()
+        .map(|a| {
+            regex::bytes::RegexBuilder::new(a)
+                .unicode(false)
+                .build()
+                .with_context(|| format!("{}: allow pattern", ctx()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(c) = &rule.checksum
+        && !checksum::is_known(c)
+    {
+        bail!("{}: unknown checksum algorithm {c:?}", ctx());
+    }
+    Ok(CompiledRule {
+        rule,
+        re,
+        secret_group,
+        part_groups,
+        max_len,
+        allow,
+        pairs: Vec::new(),
+    })
+}
+
+impl Engine {
+    /// Compiles `rules` (in parallel) and the keyword automaton.
+    pub fn new(rules: Vec<Rule>, opts: EngineOptions) -> Result<Engine> {
+        let mut compiled: Vec<CompiledRule> = rules
+            .into_par_iter()
+            .map(compile_rule)
+            .collect::<Result<_>>()?;
+        let index: HashMap<String, usize> = compiled
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.rule.id.clone(), i))
+            .collect();
+        for r in &mut compiled {
+            for p in r.rule.pair.clone() {
+                let target = *index.get(&p.rule).ok_or_else(|| {
+                    anyhow!("rule {}: pair names unknown rule {}", r.rule.id, p.rule)
+                })?;
+                r.pairs.push(CompiledPair {
+                    target,
+                    part: p.part,
+                    window: p.window,
+                    required: p.required,
+                });
+            }
+        }
+        let mut kw_index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (ri, r) in compiled.iter().enumerate() {
+            for k in &r.rule.keywords {
+                let k = k.to_ascii_lowercase();
+                let pi = *kw_index.entry(k.clone()).or_insert_with(|| {
+                    patterns.push(k);
+                    keyword_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if !keyword_rules[pi].contains(&ri) {
+                    keyword_rules[pi].push(ri);
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .context("building the keyword automaton")?;
+        let overlap = compiled
+            .iter()
+            .filter_map(|r| r.max_len)
+            .max()
+            .unwrap_or(1024)
+            .clamp(1024, 64 << 10);
+        Ok(Engine {
+            rules: compiled,
+            keywords,
+            keyword_rules,
+            overlap,
+            opts,
+        })
+    }
+
+    /// The compiled rules, indexed by [`Match::rule`].
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+
+    /// Bytes by which consecutive chunks of a large file must overlap so no match is split.
+    pub fn overlap(&self) -> usize {
+        self.overlap
+    }
+
+    /// The engine's options.
+    pub fn options(&self) -> &EngineOptions {
+        &self.opts
+    }
+
+    /// Every accepted match in `data`, including matches inside encoded text.
+    pub fn scan(&self, data: &[u8]) -> Vec<Match> {
+        self.scan_depth(data, self.opts.decode_depth)
+    }
+
+    fn scan_depth(&self, data: &[u8], depth: usize) -> Vec<Match> {
+        let mut out = self.scan_plain(data);
+        if depth == 0 {
+            return out;
+        }
+        let raw_len = out.len();
+        for seg in decode::segments(data, self.opts.decode_budget) {
+            for mut m in self.scan_depth(&seg.decoded, depth - 1) {
+                let dup = out[..raw_len].iter().any(|r| {
+                    r.rule == m.rule
+                        && r.secret == m.secret
+                        && r.start < seg.end
+                        && r.end > seg.start
+                });
+                if dup {
+                    continue;
+                }
+                m.start = seg.start;
+                m.end = seg.end;
+                m.decoding.insert(0, seg.kind);
+                let again = out[raw_len..]
+                    .iter()
+                    .any(|o| o.rule == m.rule && o.secret == m.secret && o.start == m.start);
+                if !again {
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    /// Matches in `data` itself (no decoding).
+    fn scan_plain(&self, data: &[u8]) -> Vec<Match> {
+        // Keyword hits -> (rule, window) list.
+        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        for hit in self.keywords.find_overlapping_iter(data) {
+            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+                let (s, e) = match self.rules[ri].max_len {
+                    Some(l) => (
+                        hit.start().saturating_sub(l),
+                        (hit.end() + l).min(data.len()),
+                    ),
+                    None => (0, data.len()),
+                };
+                windows.push((ri, s, e));
+            }
+        }
+        if windows.is_empty() {
+            return Vec::new();
+        }
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
+        for w in windows {
+            match merged.last_mut() {
+                Some(last) if last.0 == w.0 && w.1 <= last.2 => last.2 = last.2.max(w.2),
+                _ => merged.push(w),
+            }
+        }
+        let mut out = Vec::new();
+        for (ri, s, e) in merged {
+            self.run_rule(ri, data, s, e, &mut out);
+        }
+        self.pair(&mut out);
+        out
+    }
+
+    fn run_rule(&self, ri: usize, data: &[u8], s: usize, e: usize, out: &mut Vec<Match>) {
+        let r = &self.rules[ri];
+        let input = Input::new(data).range(s..e);
+        for caps in r.re.captures_iter(input) {
+            let Some(span) = caps.get_group(r.secret_group) else {
+                continue;
+            };
+            let bytes = &data[span.start..span.end];
+            if bytes.is_empty() || filters::placeholder(bytes).is_some() {
+                continue;
+            }
+            if r.allow.iter().any(|a| a.is_match(bytes)) {
+                continue;
+            }
+            if let Some(min) = r.rule.min_entropy
+                && filters::shannon_entropy(bytes) < min
+            {
+                continue;
+            }
+            let secret = String::from_utf8_lossy(bytes).into_owned();
+            let checksum_valid = r
+                .rule
+                .checksum
+                .as_deref()
+                .and_then(|c| checksum::verify(c, &secret));
+            if checksum_valid == Some(false) && !self.opts.include_invalid_checksums {
+                continue;
+            }
+            let parts = r
+                .part_groups
+                .iter()
+                .filter_map(|(name, gi)| {
+                    caps.get_group(*gi).map(|sp| {
+                        (
+                            name.clone(),
+                            String::from_utf8_lossy(&data[sp.start..sp.end]).into_owned(),
+                        )
+                    })
+                })
+                .collect();
+            out.push(Match {
+                rule: ri,
+                start: span.start,
+                end: span.end,
+                secret,
+                parts,
+                decoding: Vec::new(),
+                checksum_valid,
+            });
+        }
+    }
+
+    /// Attaches the nearest match of each paired rule; drops matches whose required pair is
+    /// missing.
+    fn pair(&self, matches: &mut Vec<Match>) {
+        if !matches.iter().any(|m| !self.rules[m.rule].pairs.is_empty()) {
+            return;
+        }
+        let snapshot: Vec<(usize, usize, String)> = matches
+            .iter()
+            .map(|m| (m.rule, m.start, m.secret.clone()))
+            .collect();
+        matches.retain_mut(|m| {
+            for p in &self.rules[m.rule].pairs {
+                if m.parts.iter().any(|(n, _)| *n == p.part) {
+                    continue;
+                }
+                let best = snapshot
+                    .iter()
+                    .filter(|(r, _, _)| *r == p.target)
+                    .map(|(_, s, sec)| (s.abs_diff(m.start), sec))
+                    .filter(|(d, _)| *d <= p.window)
+                    .min_by_key(|(d, _)| *d);
+                match best {
+                    Some((_, sec)) => m.parts.push((p.part.clone(), sec.clone())),
+                    None if p.required => return false,
+                    None => {}
+                }
+            }
+            true
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Confidence, Severity};
+
+    fn rule(id: &str, pattern: &str, keywords: &[&str]) -> Rule {
+        Rule {
+            id: id.into(),
+            name: id.into(),
+            provider: "Test".into(),
+            pattern: pattern.into(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            min_entropy: None,
+            checksum: None,
+            confidence: Confidence::High,
+            severity: Severity::High,
+            tags: vec![],
+            allow: vec![],
+            pair: vec![],
+            examples: vec![],
+            negative_examples: vec![],
+            references: vec![],
+            remediation: "rotate".into(),
+            validation: None,
+            revocation: None,
+            origin: "test".into(),
+        }
+    }
+
+    fn engine(rules: Vec<Rule>) -> Engine {
+        Engine::new(rules, EngineOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn keyword_gates_regex_and_windows_are_sound() {
+        let e = engine(vec![rule(
+            "t.tok",
+            r"(?:^|[^A-Za-z0-9])(?P<secret>tok_[A-Za-z0-9]{20})(?:$|[^A-Za-z0-9])",
+            &["tok_"],
+        )]);
+        let pad = "x".repeat(5000);
+        let text = format!("{pad}\nTOKEN=tok_Ab3dE6gH9jK2mN5pQ8sT {pad}\ntok_Zy9xW8vU7tS6rQ5pO4nM");
+        let ms = e.scan(text.as_bytes());
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].secret, "tok_Ab3dE6gH9jK2mN5pQ8sT");
+        assert!(e.scan(b"no keyword here Ab3dE6gH9jK2mN5pQ8sT").is_empty());
+        // Boundary: a longer run is not a token.
+        assert!(e.scan(b"tok_Ab3dE6gH9jK2mN5pQ8sTX").is_empty());
+    }
+
+    #[test]
+    fn rule_errors_name_the_rule() {
+        let err =
+            Engine::new(vec![rule("t.bad", "(", &["abc"])], EngineOptions::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("t.bad"));
+        let err = Engine::new(
+            vec![rule("t.nogroup", "abc", &["abc"])],
+            EngineOptions::default(),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("secret"));
+    }
+
+    #[test]
+    fn finds_secrets_inside_encodings() {
+        use base64::Engine as _;
+        let e = engine(vec![rule(
+            "t.tok",
+            r"(?:^|[^A-Za-z0-9])(?P<secret>tok_[A-Za-z0-9]{20})(?:$|[^A-Za-z0-9])",
+            &["tok_"],
+        )]);
+        let b64 =
+            base64::engine::general_purpose::STANDARD.encode("key: tok_Ab3dE6gH9jK2mN5pQ8sT\n");
+        let text = format!("data = \"{b64}\"");
+        let ms = e.scan(text.as_bytes());
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].decoding, vec!["base64"]);
+        assert_eq!(&text[ms[0].start..ms[0].end], b64);
+        // Only visible once `\n` is unescaped.
+        let ms = e.scan(br#"{"a":"x\ntok_Ab3dE6gH9jK2mN5pQ8sT\n"}"#);
+        assert_eq!(ms.len(), 1);
+        assert_eq!(ms[0].decoding, vec!["json-string"]);
+        // Visible raw and decoded: reported once, as the raw match.
+        let ms = e.scan(br#"{"a":"x tok_Ab3dE6gH9jK2mN5pQ8sT\n"}"#);
+        assert_eq!(ms.len(), 1);
+        assert!(ms[0].decoding.is_empty());
+    }
+
+    #[test]
+    fn pairs_join_and_checksums_reject() {
+        let mut secret = rule(
+            "t.secret",
+            r"(?i)secret_key\s*=\s*(?P<secret>[A-Za-z0-9]{16})",
+            &["secret_key"],
+        );
+        secret.pair = vec![crate::rules::PairSpec {
+            rule: "t.id".into(),
+            part: "key_id".into(),
+            window: 200,
+            required: false,
+        }];
+        let id = rule("t.id", r"(?P<secret>KID[0-9]{8})", &["KID"]);
+        let e = engine(vec![secret, id]);
+        let ms = e.scan(b"id = KID12345678\nsecret_key = q8Vt2LmZr4Xw9KpB\n");
+        let s = ms
+            .iter()
+            .find(|m| e.rules()[m.rule].rule.id == "t.secret")
+            .unwrap();
+        assert_eq!(
+            s.parts,
+            vec![("key_id".to_string(), "KID12345678".to_string())]
+        );
+
+        let mut gh = rule("t.gh", r"(?P<secret>ghp_[A-Za-z0-9]{36})", &["ghp_"]);
+        gh.checksum = Some("github_crc32".into());
+        let mut rng = crate::rules::template::Rng::from_seed("x");
+        let good = checksum::generate("github_crc32", "ghp_", true, &mut rng).unwrap();
+        let bad = checksum::generate("github_crc32", "ghp_", false, &mut rng).unwrap();
+        let e = engine(vec![gh.clone()]);
+        assert_eq!(e.scan(good.as_bytes()).len(), 1);
+        assert!(e.scan(bad.as_bytes()).is_empty());
+        let e = Engine::new(
+            vec![gh],
+            EngineOptions {
+                include_invalid_checksums: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(e.scan(bad.as_bytes())[0].checksum_valid, Some(false));
+    }
+}

@@ -1,0 +1,316 @@
+//! The one `Finding` model every source, the engine and every report share.
+//!
+//! A finding never prints its full secret unless it was built with `show_secrets`: the
+//! [`Secret`] type redacts itself in `Debug`, `Display` and serialisation by default, so a
+//! stray log line or panic message cannot leak what was found.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// How bad a leak of this credential is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational: public or near-harmless values.
+    Info,
+    /// Low impact (test-mode keys, encrypted private keys).
+    Low,
+    /// Medium impact (context-only and generic secrets).
+    Medium,
+    /// High impact (most provider API tokens).
+    High,
+    /// Critical impact (cloud root-like credentials, private keys, live payment keys).
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub code scanning's `security-severity` score for this level.
+    pub fn security_score(self) -> &'static str {
+        match self {
+            Severity::Info => "1.0",
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure the rule is that a match is a real credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Context-only or generic detection.
+    Low,
+    /// Distinctive shape, no checksum.
+    Medium,
+    /// Distinctive prefix or verified checksum.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A secret value that redacts itself unless it was explicitly made visible.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret {
+    value: String,
+    shown: bool,
+}
+
+impl Secret {
+    /// Wraps a value; `shown` decides whether serialisation and `Display` reveal it.
+    pub fn new(value: String, shown: bool) -> Self {
+        Secret { value, shown }
+    }
+
+    /// The full value. Call only where the value is needed (validation, `--show-secrets`).
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether outputs may show the full value.
+    pub fn is_shown(&self) -> bool {
+        self.shown
+    }
+
+    /// Length in characters.
+    pub fn len(&self) -> usize {
+        self.value.chars().count()
+    }
+
+    /// True for an empty value.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    /// A short prefix plus the length, e.g. `ghp_ab…(40 chars)`.
+    pub fn redacted(&self) -> String {
+        redact(&self.value)
+    }
+
+    /// What outputs print: the value when shown, else the redacted form.
+    pub fn display_value(&self) -> String {
+        if self.shown {
+            self.value.clone()
+        } else {
+            self.redacted()
+        }
+    }
+}
+
+/// The redacted form of any secret string: at most 6 leading characters (fewer for short
+/// values) and the length.
+pub fn redact(value: &str) -> String {
+    let n = value.chars().count();
+    let keep = (n / 5).min(6);
+    let prefix: String = value.chars().take(keep).collect();
+    format!("{prefix}…({n} chars)")
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display_value())
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.display_value())
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    /// Reading a report back yields whatever the report held; a redacted value stays redacted
+    /// (consumers re-read the secret from its location).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(d)?;
+        Ok(Secret {
+            value,
+            shown: false,
+        })
+    }
+}
+
+/// Stable identifier of a (rule, secret) pair: the same secret in 500 files shares one
+/// fingerprint. It is a hash, never the secret itself.
+pub fn fingerprint(rule_id: &str, secret: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(secret.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// Where in a blob a finding sits. Lines and columns are 1-based; columns count characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// Display path of the file (relative as given on the command line, or the path inside a
+    /// repository, image or transcript source).
+    pub path: String,
+    /// First line of the secret (or of the encoded text that contains it).
+    pub line: usize,
+    /// First column.
+    pub column: usize,
+    /// Last line.
+    pub end_line: usize,
+    /// Column just past the last character.
+    pub end_column: usize,
+    /// Byte offset of the start in the blob.
+    pub offset: u64,
+    /// Byte offset just past the end in the blob.
+    pub end_offset: u64,
+}
+
+/// Where the blob came from. Each source fills in its own variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// A file on disk.
+    File {
+        /// Path of the file as reached from the scan root.
+        path: String,
+    },
+}
+
+impl Source {
+    /// A one-line human description used by the text report.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File { path } => format!("file {path}"),
+        }
+    }
+}
+
+/// Outcome of a live check; filled in by the validation stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    /// `live`, `live_restricted`, `dead` or `unknown`.
+    pub status: String,
+    /// Why the status was chosen.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Identity and reach the provider revealed (login, account, scopes…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub identity: BTreeMap<String, String>,
+}
+
+/// One detected secret at one location.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable rule id, e.g. `github.pat.classic`.
+    pub rule_id: String,
+    /// Human rule name.
+    pub rule_name: String,
+    /// Provider display name.
+    pub provider: String,
+    /// Severity of a leak.
+    pub severity: Severity,
+    /// Confidence that this is a real credential.
+    pub confidence: Confidence,
+    /// The secret (redacted unless the scan ran with `--show-secrets`).
+    pub secret: Secret,
+    /// Character length of the secret.
+    pub secret_length: usize,
+    /// Hash of rule id + secret.
+    pub fingerprint: String,
+    /// Paired parts (e.g. `key_id` for an AWS secret key), redacted like the secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, Secret>,
+    /// Where in the blob.
+    pub location: Location,
+    /// Where the blob came from.
+    pub source: Source,
+    /// Decoders applied to reach the secret, outermost first (`json-string`, `base64`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decoding: Vec<String>,
+    /// The line around the secret, with every secret on it masked (unless shown).
+    #[serde(default)]
+    pub snippet: String,
+    /// Whether the rule's checksum verified the token (`None`: the rule has no checksum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_valid: Option<bool>,
+    /// How to rotate the secret.
+    pub remediation: String,
+    /// Live-check outcome, when validation ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
+}
+
+impl Finding {
+    /// The key findings are sorted and deduplicated by, so every output is deterministic.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str, u64) {
+        (
+            &self.location.path,
+            self.location.line,
+            self.location.column,
+            &self.rule_id,
+            &self.fingerprint,
+            self.location.offset,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_redacted_everywhere_by_default() {
+        let s = Secret::new("abcdefghijklmnopqrstuvwxyz0123".into(), false);
+        assert_eq!(s.redacted(), "abcdef…(30 chars)");
+        assert!(!format!("{s:?}").contains("ghijkl"));
+        assert!(!format!("{s}").contains("ghijkl"));
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"abcdef…(30 chars)\"");
+        let shown = Secret::new("abcdefghijklmnopqrstuvwxyz0123".into(), true);
+        assert!(format!("{shown}").contains("ghijkl"));
+        assert!(!format!("{shown:?}").contains("ghijkl"));
+    }
+
+    #[test]
+    fn short_secrets_reveal_almost_nothing() {
+        assert_eq!(redact("hunter2"), "h…(7 chars)");
+        assert_eq!(redact("abc"), "…(3 chars)");
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_and_secret_only() {
+        assert_eq!(fingerprint("a", "x"), fingerprint("a", "x"));
+        assert_ne!(fingerprint("a", "x"), fingerprint("b", "x"));
+        assert_eq!(fingerprint("a", "x").len(), 32);
+    }
+}

@@ -1,0 +1,16 @@
+//! leakhound: a secrets-exposure scanner and auditor.
+//!
+//! Data flows one way: a source (`sources::*`) produces blobs with provenance, the `engine`
+//! matches them against the rule catalogue (`rules`), `scan` turns matches into `finding`s,
+//! and `report` renders them.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod engine;
+pub mod finding;
+pub mod progress;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod sources;

@@ -1,0 +1,5 @@
+//! The `leakhound` command line.
+
+fn main() {
+    std::process::exit(leakhound::cli::main());
+}

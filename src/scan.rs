@@ -1,0 +1,329 @@
+//! Scan orchestration shared by every source: turns blobs (whole buffers or streams) into
+//! findings with the engine, counts what was scanned and skipped, collects warnings, and hands
+//! out the deterministic, deduplicated result.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{self, Content};
+use crate::engine::locate::{self, BlobContext};
+use crate::engine::{Engine, Match};
+use crate::finding::{Finding, Source};
+use crate::progress::Progress;
+
+/// Per-scan options shared by all sources.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Outputs may show full secrets.
+    pub show_secrets: bool,
+    /// Search printable strings of binary files instead of skipping them.
+    pub scan_binary: bool,
+    /// Files or blobs larger than this are skipped (0: no limit).
+    pub max_file_size: u64,
+    /// Findings kept per file; the rest are counted as capped.
+    pub max_findings_per_file: usize,
+    /// Bytes read per chunk of a large file.
+    pub chunk_size: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            show_secrets: false,
+            scan_binary: false,
+            max_file_size: 1 << 30,
+            max_findings_per_file: 1000,
+            chunk_size: 8 << 20,
+        }
+    }
+}
+
+/// Live counters, readable by the progress display while a scan runs.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Files or blobs scanned.
+    pub files: AtomicU64,
+    /// Bytes scanned.
+    pub bytes: AtomicU64,
+    /// Findings so far (before deduplication).
+    pub findings: AtomicU64,
+    /// Skipped as binary.
+    pub skipped_binary: AtomicU64,
+    /// Skipped as larger than the size limit.
+    pub skipped_too_large: AtomicU64,
+    /// Skipped: excluded, symlinks not followed, FIFOs and devices.
+    pub skipped_other: AtomicU64,
+    /// Files whose findings hit the per-file cap.
+    pub capped_files: AtomicU64,
+    /// Warnings (unreadable inputs and the like).
+    pub warnings: AtomicU64,
+}
+
+/// The end-of-scan summary included in every report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Scanned files or blobs.
+    pub files_scanned: u64,
+    /// Scanned bytes.
+    pub bytes_scanned: u64,
+    /// Files skipped as binary.
+    pub skipped_binary: u64,
+    /// Files skipped as too large.
+    pub skipped_too_large: u64,
+    /// Files skipped for other reasons (excluded, symlink, special file).
+    pub skipped_other: u64,
+    /// Files whose findings were capped.
+    pub capped_files: u64,
+    /// Warnings emitted.
+    pub warnings: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Findings per severity.
+    pub by_severity: BTreeMap<String, u64>,
+    /// Rules loaded.
+    pub rules: u64,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+}
+
+/// Scans blobs and accumulates findings; shared by reference across worker threads.
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    opts: ScanOptions,
+    /// Counters.
+    pub stats: Stats,
+    findings: Mutex<Vec<Finding>>,
+    progress: Progress,
+    started: Instant,
+}
+
+impl<'e> Scanner<'e> {
+    /// A scanner over `engine`; warnings and progress go through `progress`.
+    pub fn new(engine: &'e Engine, opts: ScanOptions, progress: Progress) -> Self {
+        Scanner {
+            engine,
+            opts,
+            stats: Stats::default(),
+            findings: Mutex::new(Vec::new()),
+            progress,
+            started: Instant::now(),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        self.engine
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ScanOptions {
+        &self.opts
+    }
+
+    /// Prints a warning naming the input and its problem, and counts it.
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        self.stats.warnings.fetch_add(1, Ordering::Relaxed);
+        self.progress.warn(msg.as_ref());
+    }
+
+    /// Updates the progress display.
+    pub fn tick(&self) {
+        self.progress.update(&self.stats);
+    }
+
+    /// Adds findings produced outside the byte scanners (e.g. by a source that attributes one
+    /// scanned blob to several places).
+    pub fn push_findings(&self, mut f: Vec<Finding>) {
+        self.stats
+            .findings
+            .fetch_add(f.len() as u64, Ordering::Relaxed);
+        if let Ok(mut all) = self.findings.lock() {
+            all.append(&mut f);
+        }
+    }
+
+    /// Scans a complete in-memory blob: classifies it (text, UTF-16, binary), scans and records
+    /// findings. Returns the findings it added (for sources that attribute them further).
+    pub fn scan_bytes(&self, data: &[u8], path: &str, source: &Source) -> Vec<Finding> {
+        let found = self.findings_in(data, path, source);
+        self.push_findings(found.clone());
+        found
+    }
+
+    /// Like [`Scanner::scan_bytes`] but returns the findings without recording them.
+    pub fn findings_in(&self, data: &[u8], path: &str, source: &Source) -> Vec<Finding> {
+        let text = match content::classify(data) {
+            Content::Text => std::borrow::Cow::Borrowed(data),
+            Content::Utf16(enc) => std::borrow::Cow::Owned(content::transcode_utf16(data, enc)),
+            Content::Binary if self.opts.scan_binary => {
+                std::borrow::Cow::Owned(content::printable_strings(data))
+            }
+            Content::Binary => {
+                self.stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
+                return Vec::new();
+            }
+        };
+        self.stats.files.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        let matches = self.engine.scan(&text);
+        let ctx = BlobContext {
+            path,
+            source,
+            show_secrets: self.opts.show_secrets,
+            base_offset: 0,
+            base_line: 0,
+        };
+        let mut f = locate::findings(self.engine, &text, &matches, &ctx);
+        self.cap(&mut f, path);
+        f
+    }
+
+    fn cap(&self, f: &mut Vec<Finding>, path: &str) {
+        if f.len() > self.opts.max_findings_per_file {
+            self.stats.capped_files.fetch_add(1, Ordering::Relaxed);
+            self.warn(format!(
+                "{path}: {} findings, keeping the first {} (--max-findings-per-file)",
+                f.len(),
+                self.opts.max_findings_per_file
+            ));
+            f.truncate(self.opts.max_findings_per_file);
+        }
+    }
+
+    /// Scans a stream in overlapping chunks with bounded memory. `head` holds bytes already
+    /// read from the start of the stream (used for classification). Returns the findings it
+    /// added; read errors end the stream with a warning after scanning what was read.
+    pub fn scan_stream(
+        &self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        path: &str,
+        source: &Source,
+    ) -> Vec<Finding> {
+        match content::classify(&head) {
+            Content::Text => {}
+            Content::Binary if !self.opts.scan_binary => {
+                self.stats.skipped_binary.fetch_add(1, Ordering::Relaxed);
+                return Vec::new();
+            }
+            // UTF-16 and binary-strings need whole-buffer transforms: read up to the size cap.
+            _ => {
+                let mut all = head;
+                let limit = if self.opts.max_file_size == 0 {
+                    u64::MAX
+                } else {
+                    self.opts.max_file_size
+                };
+                if let Err(e) = reader.take(limit).read_to_end(&mut all) {
+                    self.warn(format!("{path}: read error after {} bytes: {e}", all.len()));
+                }
+                return self.scan_bytes(&all, path, source);
+            }
+        }
+        self.stats.files.fetch_add(1, Ordering::Relaxed);
+        let overlap = self.engine.overlap();
+        let chunk = self.opts.chunk_size.max(overlap * 2);
+        let mut buf = head;
+        let mut base_offset: u64 = 0;
+        let mut base_line: usize = 0;
+        let mut all = Vec::new();
+        let mut eof = false;
+        let mut counted = 0usize;
+        loop {
+            // Fill the buffer up to one chunk.
+            while !eof && buf.len() < chunk {
+                let old = buf.len();
+                buf.resize(chunk, 0);
+                match reader.read(&mut buf[old..]) {
+                    Ok(0) => {
+                        buf.truncate(old);
+                        eof = true;
+                    }
+                    Ok(n) => buf.truncate(old + n),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+                    Err(e) => {
+                        buf.truncate(old);
+                        self.warn(format!(
+                            "{path}: read error at byte {}: {e}; scanned what was read",
+                            base_offset + old as u64
+                        ));
+                        eof = true;
+                    }
+                }
+            }
+            self.stats
+                .bytes
+                .fetch_add((buf.len() - counted) as u64, Ordering::Relaxed);
+            let keep = if eof { buf.len() } else { buf.len() - overlap };
+            let matches: Vec<Match> = self
+                .engine
+                .scan(&buf)
+                .into_iter()
+                .filter(|m| m.start < keep)
+                .collect();
+            let ctx = BlobContext {
+                path,
+                source,
+                show_secrets: self.opts.show_secrets,
+                base_offset,
+                base_line,
+            };
+            all.extend(locate::findings(self.engine, &buf, &matches, &ctx));
+            self.tick();
+            if eof {
+                break;
+            }
+            base_line += memchr::memchr_iter(b'\n', &buf[..keep]).count();
+            base_offset += keep as u64;
+            buf.drain(..keep);
+            counted = buf.len();
+        }
+        self.cap(&mut all, path);
+        self.push_findings(all.clone());
+        all
+    }
+
+    /// Ends the scan: sorted, deduplicated findings and the summary.
+    pub fn finish(self) -> (Vec<Finding>, Summary) {
+        self.progress.finish();
+        let mut findings = self
+            .findings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup_by(|a, b| {
+            a.rule_id == b.rule_id
+                && a.fingerprint == b.fingerprint
+                && a.location == b.location
+                && a.source == b.source
+        });
+        let mut by_severity = BTreeMap::new();
+        for f in &findings {
+            *by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+        let s = &self.stats;
+        let summary = Summary {
+            files_scanned: s.files.load(Ordering::Relaxed),
+            bytes_scanned: s.bytes.load(Ordering::Relaxed),
+            skipped_binary: s.skipped_binary.load(Ordering::Relaxed),
+            skipped_too_large: s.skipped_too_large.load(Ordering::Relaxed),
+            skipped_other: s.skipped_other.load(Ordering::Relaxed),
+            capped_files: s.capped_files.load(Ordering::Relaxed),
+            warnings: s.warnings.load(Ordering::Relaxed),
+            findings: findings.len() as u64,
+            by_severity,
+            rules: self.engine.rules().len() as u64,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+        };
+        (findings, summary)
+    }
+}

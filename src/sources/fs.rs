@@ -1,0 +1,217 @@
+//! The filesystem source: walks paths with the `ignore` crate's parallel walker and feeds each
+//! regular file to the scanner, streaming large files in chunks.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::{WalkBuilder, WalkState};
+
+use crate::content::SNIFF_LEN;
+use crate::finding::Source;
+use crate::scan::Scanner;
+
+/// Directory names skipped unless `--no-default-skips`: dependency caches and VCS internals.
+pub const DEFAULT_SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "bower_components",
+    "jspm_packages",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+];
+
+/// How to walk.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Honour .gitignore, .ignore and global git excludes.
+    pub respect_gitignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    pub follow_symlinks: bool,
+    /// Directory names to skip (always includes `.git`).
+    pub skip_dirs: Vec<String>,
+    /// Globs of paths to exclude.
+    pub exclude: Vec<String>,
+    /// Walker threads (0: all cores).
+    pub threads: usize,
+}
+
+fn build_globs(patterns: &[String]) -> anyhow::Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| anyhow::anyhow!("exclude pattern {p:?}: {e}"))?);
+        // `dir/` and `dir` also exclude everything below.
+        let base = p.trim_end_matches('/');
+        if let Ok(g) = Glob::new(&format!("{base}/**")) {
+            b.add(g);
+        }
+    }
+    Ok(b.build()?)
+}
+
+/// Walks `roots` and scans every regular file. Bad inputs become warnings; the walk goes on.
+pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> anyhow::Result<()> {
+    let excludes = build_globs(&opts.exclude)?;
+    let mut skip: Vec<String> = opts.skip_dirs.clone();
+    if !skip.iter().any(|s| s == ".git") {
+        skip.push(".git".into());
+    }
+    let mut existing = Vec::new();
+    for r in roots {
+        match std::fs::symlink_metadata(r) {
+            Ok(_) => existing.push(r.clone()),
+            Err(e) => scanner.warn(format!("{}: {e}", r.display())),
+        }
+    }
+    let Some((first, rest)) = existing.split_first() else {
+        return Ok(());
+    };
+    let mut wb = WalkBuilder::new(first);
+    for r in rest {
+        wb.add(r);
+    }
+    wb.standard_filters(false)
+        .hidden(false)
+        .follow_links(opts.follow_symlinks)
+        .threads(opts.threads);
+    if opts.respect_gitignore {
+        wb.git_ignore(true)
+            .git_global(true)
+            .git_exclude(true)
+            .ignore(true)
+            .parents(true)
+            .require_git(false);
+    }
+    wb.filter_entry(move |e| {
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if is_dir
+            && e.depth() > 0
+            && e.file_name()
+                .to_str()
+                .is_some_and(|n| skip.iter().any(|s| s == n))
+        {
+            return false;
+        }
+        !(e.depth() > 0 && excludes.is_match(e.path()))
+    });
+    wb.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(e) => scan_entry(&e, scanner),
+                Err(err) => scanner.warn(describe_walk_error(&err)),
+            }
+            WalkState::Continue
+        })
+    });
+    Ok(())
+}
+
+fn describe_walk_error(err: &ignore::Error) -> String {
+    // ignore's own messages name the path ("… : Permission denied", "File system loop found: …").
+    let msg = err.to_string();
+    if let Some(io) = err.io_error()
+        && io.kind() == std::io::ErrorKind::PermissionDenied
+    {
+        return format!("{msg} (skipped)");
+    }
+    msg
+}
+
+fn scan_entry(e: &ignore::DirEntry, scanner: &Scanner) {
+    let Some(ft) = e.file_type() else {
+        // stdin is never walked; treat as skipped.
+        scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+        return;
+    };
+    if ft.is_dir() {
+        return;
+    }
+    if !ft.is_file() {
+        // Symlinks that are not followed, FIFOs, sockets and devices: never opened.
+        scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    scan_file(e.path(), scanner);
+    scanner.tick();
+}
+
+/// Scans one regular file, reading it whole when small and in chunks when large.
+pub fn scan_file(path: &Path, scanner: &Scanner) {
+    let display = path.display().to_string();
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            scanner.warn(format!("{display}: cannot open: {e}"));
+            return;
+        }
+    };
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => {
+            scanner.warn(format!("{display}: cannot stat: {e}"));
+            return;
+        }
+    };
+    if !meta.is_file() {
+        scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let max = scanner.options().max_file_size;
+    if max > 0 && meta.len() > max {
+        scanner
+            .stats
+            .skipped_too_large
+            .fetch_add(1, Ordering::Relaxed);
+        scanner.warn(format!(
+            "{display}: {} bytes is over --max-file-size {max}; skipped",
+            meta.len()
+        ));
+        return;
+    }
+    let source = Source::File {
+        path: display.clone(),
+    };
+    let chunk = scanner.options().chunk_size;
+    if meta.len() as usize <= chunk {
+        let mut data = Vec::with_capacity(meta.len() as usize);
+        match (&mut file).take(chunk as u64 + 1).read_to_end(&mut data) {
+            Ok(_) if data.len() <= chunk => {
+                scanner.scan_bytes(&data, &display, &source);
+                return;
+            }
+            Ok(_) => {
+                // The file grew while we read it: fall through to streaming.
+                let mut rest = file;
+                scanner.scan_stream(data, &mut rest, &display, &source);
+                return;
+            }
+            Err(e) => {
+                scanner.warn(format!("{display}: read error: {e}"));
+                return;
+            }
+        }
+    }
+    let mut head = vec![0u8; SNIFF_LEN];
+    let mut n = 0;
+    while n < head.len() {
+        match file.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                scanner.warn(format!("{display}: read error: {e}"));
+                return;
+            }
+        }
+    }
+    head.truncate(n);
+    scanner.scan_stream(head, &mut file, &display, &source);
+}

@@ -1,0 +1,4 @@
+//! Sources produce blobs with provenance for the engine: files on disk now; git history,
+//! container images and agent transcripts in their own modules.
+
+pub mod fs;
