@@ -314,7 +314,7 @@ pub fn finish_report(
                 .or_insert(0) += 1;
         }
     }
-    let nothing_scanned = summary.files_scanned == 0 && summary.warnings > 0;
+    let nothing_scanned = summary.files_scanned == 0 && summary.errors > 0;
     let report = Report::new(command, findings, summary);
     let format = common.format.unwrap_or(Format::Text);
     write_output(common.output.as_ref(), |w| {

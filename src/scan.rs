@@ -60,8 +60,10 @@ pub struct Stats {
     pub skipped_other: AtomicU64,
     /// Files whose findings hit the per-file cap.
     pub capped_files: AtomicU64,
-    /// Warnings (unreadable inputs and the like).
+    /// Warnings of any kind (limits hit, inputs skipped, inputs that failed).
     pub warnings: AtomicU64,
+    /// Inputs that could not be read at all (a subset of the warnings).
+    pub errors: AtomicU64,
 }
 
 /// The end-of-scan summary included in every report.
@@ -81,6 +83,8 @@ pub struct Summary {
     pub capped_files: u64,
     /// Warnings emitted.
     pub warnings: u64,
+    /// Inputs that could not be read (missing, unreadable, corrupt).
+    pub errors: u64,
     /// Findings reported.
     pub findings: u64,
     /// Findings per severity.
@@ -129,6 +133,13 @@ impl<'e> Scanner<'e> {
     pub fn warn(&self, msg: impl AsRef<str>) {
         self.stats.warnings.fetch_add(1, Ordering::Relaxed);
         self.progress.warn(msg.as_ref());
+    }
+
+    /// Like [`Scanner::warn`], for an input that could not be read at all; a scan where
+    /// nothing was scanned and something failed exits 2.
+    pub fn error(&self, msg: impl AsRef<str>) {
+        self.stats.errors.fetch_add(1, Ordering::Relaxed);
+        self.warn(msg);
     }
 
     /// Updates the progress display.
@@ -222,7 +233,7 @@ impl<'e> Scanner<'e> {
                     self.opts.max_file_size
                 };
                 if let Err(e) = reader.take(limit).read_to_end(&mut all) {
-                    self.warn(format!("{path}: read error after {} bytes: {e}", all.len()));
+                    self.error(format!("{path}: read error after {} bytes: {e}", all.len()));
                 }
                 return self.scan_bytes(&all, path, source);
             }
@@ -250,7 +261,7 @@ impl<'e> Scanner<'e> {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
                     Err(e) => {
                         buf.truncate(old);
-                        self.warn(format!(
+                        self.error(format!(
                             "{path}: read error at byte {}: {e}; scanned what was read",
                             base_offset + old as u64
                         ));
@@ -319,6 +330,7 @@ impl<'e> Scanner<'e> {
             skipped_other: s.skipped_other.load(Ordering::Relaxed),
             capped_files: s.capped_files.load(Ordering::Relaxed),
             warnings: s.warnings.load(Ordering::Relaxed),
+            errors: s.errors.load(Ordering::Relaxed),
             findings: findings.len() as u64,
             by_severity,
             rules: self.engine.rules().len() as u64,

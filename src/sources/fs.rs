@@ -68,7 +68,7 @@ pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> a
     for r in roots {
         match std::fs::symlink_metadata(r) {
             Ok(_) => existing.push(r.clone()),
-            Err(e) => scanner.warn(format!("{}: {e}", r.display())),
+            Err(e) => scanner.error(format!("{}: {e}", r.display())),
         }
     }
     let Some((first, rest)) = existing.split_first() else {
@@ -106,7 +106,7 @@ pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> a
         Box::new(|entry| {
             match entry {
                 Ok(e) => scan_entry(&e, scanner),
-                Err(err) => scanner.warn(describe_walk_error(&err)),
+                Err(err) => scanner.error(describe_walk_error(&err)),
             }
             WalkState::Continue
         })
@@ -149,14 +149,14 @@ pub fn scan_file(path: &Path, scanner: &Scanner) {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            scanner.warn(format!("{display}: cannot open: {e}"));
+            scanner.error(format!("{display}: cannot open: {e}"));
             return;
         }
     };
     let meta = match file.metadata() {
         Ok(m) => m,
         Err(e) => {
-            scanner.warn(format!("{display}: cannot stat: {e}"));
+            scanner.error(format!("{display}: cannot stat: {e}"));
             return;
         }
     };
@@ -194,7 +194,7 @@ pub fn scan_file(path: &Path, scanner: &Scanner) {
                 return;
             }
             Err(e) => {
-                scanner.warn(format!("{display}: read error: {e}"));
+                scanner.error(format!("{display}: read error: {e}"));
                 return;
             }
         }
@@ -207,7 +207,7 @@ pub fn scan_file(path: &Path, scanner: &Scanner) {
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                scanner.warn(format!("{display}: read error: {e}"));
+                scanner.error(format!("{display}: read error: {e}"));
                 return;
             }
         }
