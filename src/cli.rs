@@ -44,6 +44,38 @@ pub enum Command {
         #[command(subcommand)]
         action: RulesAction,
     },
+    /// Accept today's findings so only new ones are reported (`--baseline FILE`).
+    Baseline {
+        /// What to do.
+        #[command(subcommand)]
+        action: BaselineAction,
+    },
+    /// Re-render a JSON report in another format (annotations, Markdown, SARIF, …).
+    Report(ReportArgs),
+}
+
+/// `baseline` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BaselineAction {
+    /// Scan like `leakhound scan` and write a baseline of every finding (stdout or -o FILE).
+    Create(ScanArgs),
+}
+
+/// `leakhound report`
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `--format json`.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category.
+    #[arg(long, value_name = "ID")]
+    pub sarif_category: Option<String>,
 }
 
 /// `rules` subcommands.
@@ -127,9 +159,15 @@ pub struct CommonArgs {
     /// Never draw the progress display.
     #[arg(long)]
     pub no_progress: bool,
-    /// Configuration file (.leakhound.toml format).
+    /// Configuration file (default: .leakhound.toml at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report only findings not in this baseline (or earlier JSON report).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// SARIF `automationDetails.id` (default: leakhound/<command>/).
+    #[arg(long, value_name = "ID")]
+    pub sarif_category: Option<String>,
     /// Extra rule files or directories (YAML, same schema as rules/*.yml).
     #[arg(long = "rules", value_name = "FILE|DIR")]
     pub rules: Vec<PathBuf>,
@@ -207,6 +245,10 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Rules { action } => run_rules(action),
+        Command::Baseline {
+            action: BaselineAction::Create(args),
+        } => run_baseline_create(args),
+        Command::Report(args) => run_report(args),
     }
 }
 
@@ -215,6 +257,15 @@ pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
     let mut extra = config.rules.paths.clone();
     extra.extend(common.rules.iter().cloned());
     let mut all = rules::load_all(&extra)?;
+    for r in &config.rules.custom {
+        if all.iter().any(|x| x.id == r.id) {
+            bail!(
+                "config: custom rule {} duplicates an existing rule id",
+                r.id
+            );
+        }
+        all.push(r.clone());
+    }
     for id in config.rules.disable.iter().chain(&config.rules.enable) {
         if !all.iter().any(|r| &r.id == id) {
             bail!("config: unknown rule id {id:?}");
@@ -232,11 +283,30 @@ pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
     Engine::new(all, opts)
 }
 
-/// Reads `--config` if given.
+/// The configuration for a scan of the current directory (see [`load_config_at`]).
 pub fn load_config(common: &CommonArgs) -> Result<Config> {
-    match &common.config {
-        Some(p) => Config::load(p),
-        None => Ok(Config::default()),
+    load_config_at(common, std::path::Path::new("."))
+}
+
+/// `--config` if given, else `.leakhound.toml` at `root`; plus `root/.gitleaksignore`.
+pub fn load_config_at(common: &CommonArgs, root: &std::path::Path) -> Result<Config> {
+    let (cfg, warnings) = Config::discover(common.config.as_deref(), root)?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cfg)
+}
+
+/// The directory a set of scan paths is rooted at: the first directory given, or the parent
+/// of the first file.
+pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    match paths.first() {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p
+            .parent()
+            .filter(|x| !x.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), PathBuf::from),
+        None => PathBuf::from("."),
     }
 }
 
@@ -261,8 +331,51 @@ pub fn scan_options(common: &CommonArgs) -> ScanOptions {
 }
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
+    let (findings, summary, engine, config) = collect_scan(&args)?;
+    finish_report("scan", findings, summary, &engine, &config, &args.common)
+}
+
+fn run_baseline_create(args: ScanArgs) -> Result<i32> {
+    let (findings, summary, _engine, _config) = collect_scan(&args)?;
+    let baseline = crate::baseline::Baseline::from_findings(&findings);
+    write_output(args.common.output.as_ref(), |w| {
+        serde_json::to_writer_pretty(&mut *w, &baseline)?;
+        writeln!(w)?;
+        Ok(())
+    })?;
+    eprintln!(
+        "baseline: {} findings accepted from {} files",
+        baseline.entries.len(),
+        summary.files_scanned
+    );
+    Ok(if summary.files_scanned == 0 && summary.errors > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn run_report(args: ReportArgs) -> Result<i32> {
+    let text = std::fs::read_to_string(&args.from)
+        .with_context(|| format!("report {}: cannot read", args.from.display()))?;
+    let mut report: Report = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "report {}: not a leakhound JSON report",
+            args.from.display()
+        )
+    })?;
+    report.sarif_category = args.sarif_category.clone();
+    let engine = Engine::new(rules::embedded()?, EngineOptions::default())?;
+    write_output(args.output.as_ref(), |w| {
+        report::render(args.format, &report, &engine, w)
+    })?;
+    Ok(EXIT_CLEAN)
+}
+
+/// Runs the filesystem scan of `args` and returns its findings with the engine and config.
+fn collect_scan(args: &ScanArgs) -> Result<(Vec<Finding>, Summary, Engine, Config)> {
     let common = &args.common;
-    let config = load_config(common)?;
+    let config = load_config_at(common, &scan_root(&args.paths))?;
     let threads = init_threads(common.threads);
     let engine = build_engine(common, &config)?;
     let mut opts = scan_options(common);
@@ -290,7 +403,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
     let scanner = Scanner::new(&engine, opts, Progress::new(!common.no_progress, "scan"));
     fs_source::scan_paths(&args.paths, &walk, &scanner)?;
     let (findings, summary) = scanner.finish();
-    finish_report("scan", findings, summary, &engine, &config, common)
+    Ok((findings, summary, engine, config))
 }
 
 /// Applies the allowlist, writes the report and computes the exit code. Every scanning
@@ -303,19 +416,21 @@ pub fn finish_report(
     config: &Config,
     common: &CommonArgs,
 ) -> Result<i32> {
-    if !config.allowlist.fingerprints.is_empty() {
-        findings.retain(|f| !config.allowlist.fingerprints.contains(&f.fingerprint));
-        summary.findings = findings.len() as u64;
-        summary.by_severity.clear();
-        for f in &findings {
-            *summary
-                .by_severity
-                .entry(f.severity.as_str().to_string())
-                .or_insert(0) += 1;
-        }
-    }
+    let baseline = match &common.baseline {
+        Some(p) => Some(crate::baseline::Baseline::load(p)?),
+        None => None,
+    };
+    let before = findings.len();
+    findings.retain(|f| {
+        !config.allowlist.fingerprints.contains(&f.fingerprint)
+            && !config.gitleaks_ignore.iter().any(|g| g.matches(f))
+            && !baseline.as_ref().is_some_and(|b| b.contains(f))
+    });
+    summary.suppressed += (before - findings.len()) as u64;
+    summary.recount(&findings);
     let nothing_scanned = summary.files_scanned == 0 && summary.errors > 0;
-    let report = Report::new(command, findings, summary);
+    let mut report = Report::new(command, findings, summary);
+    report.sarif_category = common.sarif_category.clone();
     let format = common.format.unwrap_or(Format::Text);
     write_output(common.output.as_ref(), |w| {
         report::render(format, &report, engine, w)

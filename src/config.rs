@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
+use crate::baseline::{GitleaksIgnore, parse_gitleaksignore};
+use crate::rules::Rule;
+
+/// The configuration file name discovered at a scan root.
+pub const FILE_NAME: &str = ".leakhound.toml";
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +25,12 @@ pub struct Config {
     /// Accepted findings.
     #[serde(default)]
     pub allowlist: AllowlistSection,
+    /// Where the configuration was found (not part of the file).
+    #[serde(skip)]
+    pub origin: Option<PathBuf>,
+    /// Entries of a `.gitleaksignore` found at the scan root (not part of the file).
+    #[serde(skip)]
+    pub gitleaks_ignore: Vec<GitleaksIgnore>,
 }
 
 /// `[scan]`
@@ -50,6 +62,9 @@ pub struct RulesSection {
     /// When non-empty, only these rule ids run.
     #[serde(default)]
     pub enable: Vec<String>,
+    /// Inline custom rules (`[[rules.custom]]`, same fields as rules/*.yml).
+    #[serde(default)]
+    pub custom: Vec<Rule>,
 }
 
 /// `[allowlist]`
@@ -74,7 +89,34 @@ impl Config {
                 *p = dir.join(&*p);
             }
         }
+        for r in &mut cfg.rules.custom {
+            r.origin = path.display().to_string();
+        }
+        cfg.origin = Some(path.to_path_buf());
         Ok(cfg)
+    }
+
+    /// The configuration for a scan rooted at `root`: `explicit` if given, else
+    /// `root/.leakhound.toml` when it exists, else defaults; plus `root/.gitleaksignore`.
+    /// Returns warnings about malformed ignore lines alongside.
+    pub fn discover(explicit: Option<&Path>, root: &Path) -> Result<(Config, Vec<String>)> {
+        let found = root.join(FILE_NAME);
+        let mut cfg = match explicit {
+            Some(p) => Config::load(p)?,
+            None if found.is_file() => Config::load(&found)?,
+            None => Config::default(),
+        };
+        let mut warnings = Vec::new();
+        let ignore = root.join(".gitleaksignore");
+        if let Ok(text) = std::fs::read_to_string(&ignore) {
+            let (entries, bad) = parse_gitleaksignore(&text);
+            cfg.gitleaks_ignore = entries;
+            warnings.extend(
+                bad.into_iter()
+                    .map(|b| format!("{}: {b}", ignore.display())),
+            );
+        }
+        Ok((cfg, warnings))
     }
 }
 
@@ -93,5 +135,25 @@ mod tests {
         let c = Config::load(&p).unwrap();
         assert_eq!(c.scan.exclude, vec!["x"]);
         assert!(c.rules.paths[0].starts_with(d.path()));
+    }
+
+    #[test]
+    fn discovered_at_the_root_with_custom_rules_and_gitleaksignore() {
+        let d = tempfile::tempdir().unwrap();
+        let (c, _) = Config::discover(None, d.path()).unwrap();
+        assert!(c.origin.is_none());
+        std::fs::write(
+            d.path().join(FILE_NAME),
+            "[[rules.custom]]\nid = \"acme.key\"\nname = \"ACME key\"\nprovider = \"ACME\"\n\
+             pattern = '(?P<secret>acme_[a-z]{8})'\nkeywords = [\"acme_\"]\n\
+             confidence = \"high\"\nseverity = \"high\"\nremediation = \"rotate\"\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join(".gitleaksignore"), "a.py:rule:3\nbad line\n").unwrap();
+        let (c, warnings) = Config::discover(None, d.path()).unwrap();
+        assert_eq!(c.rules.custom[0].id, "acme.key");
+        assert_eq!(c.gitleaks_ignore.len(), 1);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains(".gitleaksignore"));
     }
 }

@@ -84,12 +84,29 @@ impl Confidence {
 pub struct Secret {
     value: String,
     shown: bool,
+    /// False when read back from a report that held only the redacted form.
+    known: bool,
+}
+
+/// Whether `s` has the shape [`redact`] produces.
+fn looks_redacted(s: &str) -> bool {
+    s.contains('…') && s.ends_with(" chars)")
 }
 
 impl Secret {
     /// Wraps a value; `shown` decides whether serialisation and `Display` reveal it.
     pub fn new(value: String, shown: bool) -> Self {
-        Secret { value, shown }
+        Secret {
+            value,
+            shown,
+            known: true,
+        }
+    }
+
+    /// False when this value came from a report that held only the redacted form; the real
+    /// secret must then be re-read from its location.
+    pub fn is_known(&self) -> bool {
+        self.known
     }
 
     /// The full value. Call only where the value is needed (validation, `--show-secrets`).
@@ -114,7 +131,11 @@ impl Secret {
 
     /// A short prefix plus the length, e.g. `ghp_ab…(40 chars)`.
     pub fn redacted(&self) -> String {
-        redact(&self.value)
+        if self.known {
+            redact(&self.value)
+        } else {
+            self.value.clone()
+        }
     }
 
     /// What outputs print: the value when shown, else the redacted form.
@@ -159,9 +180,11 @@ impl<'de> Deserialize<'de> for Secret {
     /// (consumers re-read the secret from its location).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = String::deserialize(d)?;
+        let known = !looks_redacted(&value);
         Ok(Secret {
             value,
             shown: false,
+            known,
         })
     }
 }
@@ -299,6 +322,16 @@ mod tests {
         let shown = Secret::new("abcdefghijklmnopqrstuvwxyz0123".into(), true);
         assert!(format!("{shown}").contains("ghijkl"));
         assert!(!format!("{shown:?}").contains("ghijkl"));
+    }
+
+    #[test]
+    fn redacted_values_read_back_stay_as_they_were() {
+        let s: Secret = serde_json::from_str("\"ghp_ab…(40 chars)\"").unwrap();
+        assert!(!s.is_known());
+        assert_eq!(s.redacted(), "ghp_ab…(40 chars)");
+        let full: Secret = serde_json::from_str("\"hunter2hunter2\"").unwrap();
+        assert!(full.is_known());
+        assert_eq!(full.redacted(), "hu…(14 chars)");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! matches them against the rule catalogue (`rules`), `scan` turns matches into `finding`s,
 //! and `report` renders them.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod content;

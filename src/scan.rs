@@ -87,12 +87,29 @@ pub struct Summary {
     pub errors: u64,
     /// Findings reported.
     pub findings: u64,
+    /// Findings accepted by a baseline, allowlist or ignore file (not reported).
+    #[serde(default)]
+    pub suppressed: u64,
     /// Findings per severity.
     pub by_severity: BTreeMap<String, u64>,
     /// Rules loaded.
     pub rules: u64,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+}
+
+impl Summary {
+    /// Recomputes the finding counters from the findings that will be reported.
+    pub fn recount(&mut self, findings: &[Finding]) {
+        self.findings = findings.len() as u64;
+        self.by_severity.clear();
+        for f in findings {
+            *self
+                .by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+        }
+    }
 }
 
 /// Scans blobs and accumulates findings; shared by reference across worker threads.
@@ -322,7 +339,7 @@ impl<'e> Scanner<'e> {
                 .or_insert(0) += 1;
         }
         let s = &self.stats;
-        let summary = Summary {
+        let mut summary = Summary {
             files_scanned: s.files.load(Ordering::Relaxed),
             bytes_scanned: s.bytes.load(Ordering::Relaxed),
             skipped_binary: s.skipped_binary.load(Ordering::Relaxed),
@@ -331,11 +348,11 @@ impl<'e> Scanner<'e> {
             capped_files: s.capped_files.load(Ordering::Relaxed),
             warnings: s.warnings.load(Ordering::Relaxed),
             errors: s.errors.load(Ordering::Relaxed),
-            findings: findings.len() as u64,
-            by_severity,
             rules: self.engine.rules().len() as u64,
             duration_ms: self.started.elapsed().as_millis() as u64,
+            ..Summary::default()
         };
+        summary.recount(&findings);
         (findings, summary)
     }
 }

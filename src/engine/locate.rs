@@ -23,6 +23,20 @@ pub struct BlobContext<'a> {
 /// Longest snippet context either side of the secret, in bytes.
 const SNIPPET_CONTEXT: usize = 80;
 
+/// Inline markers that accept every secret on their line (`gitleaks:allow` eases migration).
+pub const ALLOW_MARKERS: &[&[u8]] = &[b"leakhound:allow", b"gitleaks:allow"];
+
+/// Whether the line holding byte `pos` carries an inline allow marker.
+fn allowed_inline(data: &[u8], newlines: &[usize], pos: usize) -> bool {
+    let idx = newlines.partition_point(|&n| n < pos);
+    let start = if idx == 0 { 0 } else { newlines[idx - 1] + 1 };
+    let end = newlines.get(idx).copied().unwrap_or(data.len());
+    let line = &data[start.min(end)..end];
+    ALLOW_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m).is_some())
+}
+
 /// Builds one finding per match.
 pub fn findings(
     engine: &Engine,
@@ -37,6 +51,7 @@ pub fn findings(
     let spans: Vec<(usize, usize)> = matches.iter().map(|m| (m.start, m.end)).collect();
     matches
         .iter()
+        .filter(|m| !allowed_inline(data, &newlines, m.start))
         .map(|m| {
             let cr = &engine.rules()[m.rule];
             let (line, column) = line_col(data, &newlines, m.start);
@@ -143,6 +158,17 @@ mod tests {
         assert_eq!(line_col(d, &nl, 0), (1, 1));
         let x = d.iter().position(|&b| b == b'X').unwrap();
         assert_eq!(line_col(d, &nl, x), (2, 4));
+    }
+
+    #[test]
+    fn inline_allow_markers_cover_their_line_only() {
+        let d = b"a = 1\nk = SECRET # leakhound:allow\nk2 = SECRET2 // gitleaks:allow\nk3 = X\n";
+        let nl: Vec<usize> = memchr::memchr_iter(b'\n', d).collect();
+        let at = |s: &[u8]| memchr::memmem::find(d, s).unwrap();
+        assert!(allowed_inline(d, &nl, at(b"SECRET ")));
+        assert!(allowed_inline(d, &nl, at(b"SECRET2")));
+        assert!(!allowed_inline(d, &nl, at(b"X\n")));
+        assert!(!allowed_inline(d, &nl, 0));
     }
 
     #[test]

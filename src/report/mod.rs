@@ -1,6 +1,8 @@
 //! Reports: render findings and the summary as text, JSON, JSONL or SARIF 2.1.0.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -24,6 +26,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for code-scanning tools.
     Sarif,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+    /// A Markdown summary table.
+    Markdown,
 }
 
 /// Everything a report shows.
@@ -37,6 +43,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Counters.
     pub summary: Summary,
+    /// SARIF `automationDetails.id` (default `leakhound/<command>/`).
+    #[serde(skip)]
+    pub sarif_category: Option<String>,
 }
 
 impl Report {
@@ -47,6 +56,7 @@ impl Report {
             command: command.to_string(),
             findings,
             summary,
+            sarif_category: None,
         }
     }
 }
@@ -58,5 +68,7 @@ pub fn render(format: Format, report: &Report, engine: &Engine, out: &mut dyn Wr
         Format::Json => json::render(report, out),
         Format::Jsonl => json::render_lines(report, out),
         Format::Sarif => sarif::render(report, engine, out),
+        Format::Github => github::render(report, out),
+        Format::Markdown => markdown::render(report, out),
     }
 }

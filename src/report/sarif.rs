@@ -98,7 +98,11 @@ fn message_text(f: &Finding) -> String {
 
 /// Renders the report as SARIF 2.1.0. `automationDetails.id` is `leakhound/<command>/`.
 pub fn render(report: &Report, engine: &Engine, out: &mut dyn Write) -> Result<()> {
-    let doc = build(report, engine, &format!("leakhound/{}/", report.command))?;
+    let category = report
+        .sarif_category
+        .clone()
+        .unwrap_or_else(|| format!("leakhound/{}/", report.command));
+    let doc = build(report, engine, &category)?;
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(())

@@ -90,6 +90,7 @@ pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> a
             .parents(true)
             .require_git(false);
     }
+    let roots: Vec<PathBuf> = existing.clone();
     wb.filter_entry(move |e| {
         let is_dir = e.file_type().is_some_and(|t| t.is_dir());
         if is_dir
@@ -100,7 +101,13 @@ pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> a
         {
             return false;
         }
-        !(e.depth() > 0 && excludes.is_match(e.path()))
+        // Globs match the path as walked and the path relative to its scan root.
+        e.depth() == 0
+            || !(excludes.is_match(e.path())
+                || roots
+                    .iter()
+                    .filter_map(|r| e.path().strip_prefix(r).ok())
+                    .any(|rel| excludes.is_match(rel)))
     });
     wb.build_parallel().run(|| {
         Box::new(|entry| {
