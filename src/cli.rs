@@ -76,6 +76,9 @@ pub struct ReportArgs {
     /// SARIF `automationDetails.id` category.
     #[arg(long, value_name = "ID")]
     pub sarif_category: Option<String>,
+    /// Exit 1 when the report holds findings at or above this level (default: never).
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub fail_on: FailOn,
 }
 
 /// `rules` subcommands.
@@ -369,7 +372,11 @@ fn run_report(args: ReportArgs) -> Result<i32> {
     write_output(args.output.as_ref(), |w| {
         report::render(args.format, &report, &engine, w)
     })?;
-    Ok(EXIT_CLEAN)
+    Ok(if args.fail_on.trips(&report.findings) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 /// Runs the filesystem scan of `args` and returns its findings with the engine and config.
