@@ -15,6 +15,7 @@ use crate::report::{self, Format, Report};
 use crate::rules;
 use crate::scan::{ScanOptions, Scanner, Summary};
 use crate::sources::fs::{self as fs_source, DEFAULT_SKIP_DIRS, WalkOptions};
+use crate::sources::git::{self as git_source, GitOptions};
 
 /// Exit code: no findings at or above `--fail-on`.
 pub const EXIT_CLEAN: i32 = 0;
@@ -38,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory).
     Scan(ScanArgs),
+    /// Scan git history: every unique blob once, attributed to the commits that introduced it.
+    Git(GitArgs),
     /// List or check the rule catalogue.
     Rules {
         /// What to do with the rules.
@@ -220,6 +223,40 @@ pub struct ScanArgs {
     pub chunk_size: usize,
 }
 
+/// `leakhound git`
+#[derive(Debug, Clone, Args)]
+pub struct GitArgs {
+    /// Repositories (working trees, bare or mirror clones). Default: the repository
+    /// containing the current directory.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repos: Vec<PathBuf>,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Scan only history reachable from this ref or revision (repeatable; default: every
+    /// ref, or HEAD with --since-commit).
+    #[arg(long, value_name = "REF")]
+    pub branch: Vec<String>,
+    /// Scan only commits not reachable from this revision (CI: the base of a pull request).
+    #[arg(long, value_name = "REV")]
+    pub since_commit: Option<String>,
+    /// Scan the index (what the next commit would contain) instead of history.
+    #[arg(long, conflicts_with_all = ["branch", "since_commit", "all_objects"])]
+    pub staged: bool,
+    /// Also scan objects no ref reaches (dangling commits and blobs not yet garbage-collected).
+    #[arg(long)]
+    pub all_objects: bool,
+    /// Skip blobs larger than this many bytes (0: no limit; default 100 MB, GitHub's limit).
+    #[arg(long, value_name = "BYTES")]
+    pub max_blob_size: Option<u64>,
+    /// Search printable strings of binary blobs instead of skipping them.
+    #[arg(long)]
+    pub scan_binary: bool,
+}
+
+/// Default `--max-blob-size`: larger files cannot be pushed to GitHub at all.
+pub const DEFAULT_MAX_BLOB_SIZE: u64 = 100 << 20;
+
 /// Entry point: parses arguments, runs, and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -247,6 +284,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Git(args) => run_git(args),
         Command::Rules { action } => run_rules(action),
         Command::Baseline {
             action: BaselineAction::Create(args),
@@ -411,6 +449,30 @@ fn collect_scan(args: &ScanArgs) -> Result<(Vec<Finding>, Summary, Engine, Confi
     fs_source::scan_paths(&args.paths, &walk, &scanner)?;
     let (findings, summary) = scanner.finish();
     Ok((findings, summary, engine, config))
+}
+
+fn run_git(args: GitArgs) -> Result<i32> {
+    let common = &args.common;
+    let config = load_config(common)?;
+    init_threads(common.threads);
+    let engine = build_engine(common, &config)?;
+    let mut opts = scan_options(common);
+    opts.scan_binary = args.scan_binary;
+    opts.max_file_size = args
+        .max_blob_size
+        .or(config.scan.max_file_size)
+        .unwrap_or(DEFAULT_MAX_BLOB_SIZE);
+    let git = GitOptions {
+        branches: args.branch.clone(),
+        since_commit: args.since_commit.clone(),
+        staged: args.staged,
+        all_objects: args.all_objects,
+    };
+    let progress = Progress::new(!common.no_progress, "git");
+    let scanner = Scanner::new(&engine, opts, progress.clone());
+    git_source::scan_repos(&args.repos, &git, &scanner, &progress)?;
+    let (findings, summary) = scanner.finish();
+    finish_report("git", findings, summary, &engine, &config, common)
 }
 
 /// Applies the allowlist, writes the report and computes the exit code. Every scanning

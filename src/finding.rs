@@ -228,6 +228,49 @@ pub enum Source {
         /// Path of the file as reached from the scan root.
         path: String,
     },
+    /// A blob in a git repository: a commit in its history, the index, or an unreachable
+    /// object. The finding's `location.path` is the path inside the repository.
+    Git {
+        /// The repository as given on the command line.
+        repository: String,
+        /// Where in the repository the blob was found.
+        origin: GitOrigin,
+        /// The commit that introduced the blob at `path` (absent for the index and for
+        /// unreachable blobs no commit names).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+        /// Author name of `commit`.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        author_name: String,
+        /// Author email of `commit`.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        author_email: String,
+        /// Committer date of `commit` (RFC 3339).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        date: String,
+        /// First line of the commit message.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        summary: String,
+        /// Path of the blob in the commit's tree (or the index).
+        path: String,
+        /// Object id of the blob.
+        blob: String,
+        /// How many other (commit, path) places introduced the same blob.
+        #[serde(default)]
+        other_places: u64,
+    },
+}
+
+/// Which part of a git repository a blob came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GitOrigin {
+    /// History reachable from the scanned refs.
+    History,
+    /// Objects no ref reaches (dangling commits and blobs; `--all-objects`).
+    Unreachable,
+    /// The index (staged changes).
+    Index,
 }
 
 impl Source {
@@ -235,6 +278,42 @@ impl Source {
     pub fn describe(&self) -> String {
         match self {
             Source::File { path } => format!("file {path}"),
+            Source::Git {
+                origin,
+                commit,
+                author_name,
+                author_email,
+                date,
+                summary,
+                path,
+                blob,
+                other_places,
+                ..
+            } => {
+                let short = |id: &str| id.chars().take(12).collect::<String>();
+                let mut s = match (origin, commit) {
+                    (GitOrigin::Index, _) => {
+                        format!("git index (staged) {path}, blob {}", short(blob))
+                    }
+                    (_, Some(c)) => {
+                        let reach = if *origin == GitOrigin::Unreachable {
+                            "unreachable "
+                        } else {
+                            ""
+                        };
+                        format!(
+                            "{reach}commit {} by {author_name} <{author_email}> on {date} \"{summary}\" at {path}",
+                            short(c)
+                        )
+                    }
+                    (_, None) => format!("unreachable git blob {blob}"),
+                };
+                if *other_places > 0 {
+                    let plural = if *other_places == 1 { "" } else { "s" };
+                    s.push_str(&format!(" (+{other_places} other place{plural})"));
+                }
+                s
+            }
         }
     }
 }

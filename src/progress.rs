@@ -63,6 +63,13 @@ impl Progress {
         }
     }
 
+    /// Replaces the label in front of the counters (e.g. a source's current stage).
+    pub fn set_label(&self, label: &str) {
+        if let Some(b) = &self.bar {
+            b.set_prefix(label.to_string());
+        }
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         if let Some(b) = &self.bar {

@@ -2,3 +2,4 @@
 //! container images and agent transcripts in their own modules.
 
 pub mod fs;
+pub mod git;
