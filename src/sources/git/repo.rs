@@ -19,14 +19,14 @@ pub struct Opened {
     pub shallow: Option<HashSet<ObjectId>>,
 }
 
-/// Opens the repository at `path` (or the one containing it). Warns and returns `None` if
-/// there is none.
+/// Opens the repository at `path` (or the one containing it). Reports an error (the only
+/// git problem that can make a scan exit 2) and returns `None` if there is none.
 pub fn open(path: &Path, scanner: &Scanner) -> Option<Opened> {
     let display = path.display().to_string();
     let repo = match gix::ThreadSafeRepository::discover(path) {
         Ok(r) => r,
         Err(e) => {
-            scanner.warn(format!("{display}: not a git repository: {e}"));
+            scanner.error(format!("{display}: not a git repository: {e}"));
             return None;
         }
     };
