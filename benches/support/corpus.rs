@@ -172,6 +172,13 @@ pub fn file(seed: u64, i: usize, target_len: usize) -> (String, String, Vec<&'st
     (format!("{dir}/file{i:05}.{}", EXT[kind]), s, planted)
 }
 
+/// `lines` lines of realistic code with no secret in them.
+pub fn noise(seed: u64, i: usize, lines: usize) -> String {
+    let mut r = Rng::from_seed(&format!("noise-{seed}-{i}"));
+    let kind = i % EXT.len();
+    (0..lines).map(|_| line(kind, &mut r) + "\n").collect()
+}
+
 /// A whole in-memory corpus of about `total` bytes in files of about `avg` bytes.
 pub fn corpus(seed: u64, total: usize, avg: usize) -> Vec<(String, String, Vec<&'static str>)> {
     let n = (total / avg).max(1);
