@@ -55,6 +55,15 @@ pub enum Command {
     },
     /// Re-render a JSON report in another format (annotations, Markdown, SARIF, …).
     Report(ReportArgs),
+    /// Install a git pre-commit hook that blocks commits adding secrets.
+    InstallHook {
+        /// Repository (default: the one containing the current directory).
+        #[arg(long, value_name = "PATH", default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-commit hook not written by leakhound.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// `baseline` subcommands.
@@ -290,6 +299,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             action: BaselineAction::Create(args),
         } => run_baseline_create(args),
         Command::Report(args) => run_report(args),
+        Command::InstallHook { repo, force } => {
+            let path = crate::hook::install(&repo, force)?;
+            println!("installed {}", path.display());
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 
@@ -406,7 +420,13 @@ fn run_report(args: ReportArgs) -> Result<i32> {
         )
     })?;
     report.sarif_category = args.sarif_category.clone();
-    let engine = Engine::new(rules::embedded()?, EngineOptions::default())?;
+    // Only SARIF needs rule metadata; other formats skip compiling the catalogue.
+    let rules = if args.format == Format::Sarif {
+        rules::embedded()?
+    } else {
+        Vec::new()
+    };
+    let engine = Engine::new(rules, EngineOptions::default())?;
     write_output(args.output.as_ref(), |w| {
         report::render(args.format, &report, &engine, w)
     })?;
@@ -453,7 +473,7 @@ fn collect_scan(args: &ScanArgs) -> Result<(Vec<Finding>, Summary, Engine, Confi
 
 fn run_git(args: GitArgs) -> Result<i32> {
     let common = &args.common;
-    let config = load_config(common)?;
+    let config = load_config_at(common, &scan_root(&args.repos))?;
     init_threads(common.threads);
     let engine = build_engine(common, &config)?;
     let mut opts = scan_options(common);

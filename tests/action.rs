@@ -126,3 +126,91 @@ fn clean_tree_passes_and_bad_mode_is_an_error() {
     let r = action(d.path(), "schedule", "{}", &[("mode", "sideways")]);
     assert_eq!(r.code, 2);
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn pull_request_diff_mode_reports_only_the_new_commits() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    // An old secret on the base branch: not this PR's doing.
+    let old = ghp("pr-old");
+    fs::write(repo.join("old.py"), format!("OLD = \"{old}\"\n")).unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "base"]);
+    let base = git(repo, &["rev-parse", "HEAD"]);
+    let event = format!("{{\"pull_request\": {{\"base\": {{\"sha\": \"{base}\"}}}}}}");
+
+    // A clean PR passes.
+    git(repo, &["checkout", "-q", "-b", "feature"]);
+    fs::write(repo.join("feature.py"), "x = 1\n").unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "clean change"]);
+    let r = action(repo, "pull_request", &event, &[("mode", "auto")]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.outputs["findings-count"], "0");
+
+    // A PR adding a secret (even one removed again in a later commit) fails with an annotation.
+    let new = ghp("pr-new");
+    fs::write(
+        repo.join("feature.py"),
+        format!("x = 1\nTOKEN = \"{new}\"\n"),
+    )
+    .unwrap();
+    git(repo, &["commit", "-qam", "add token"]);
+    fs::write(repo.join("feature.py"), "x = 1\n").unwrap();
+    git(repo, &["commit", "-qam", "remove token"]);
+    let r = action(
+        repo,
+        "pull_request",
+        &event,
+        &[("mode", "auto"), ("sarif-file", "out.sarif")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.outputs["findings-count"], "1");
+    assert!(
+        r.stdout.contains("::error file=feature.py,line=2,"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.sarif["runs"][0]["automationDetails"]["id"],
+        "leakhound/diff/"
+    );
+    let loc = &r.sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "feature.py");
+    assert!(r.sarif["runs"][0]["results"][0]["properties"]["source"]["commit"].is_string());
+    for text in [&r.stdout, &r.summary, &r.sarif.to_string()] {
+        assert!(
+            !text.contains(&new) && !text.contains(&old),
+            "full secret leaked"
+        );
+    }
+    // Push events use the `before` commit; a scheduled run scans the whole history.
+    let push = format!("{{\"before\": \"{base}\"}}");
+    assert_eq!(
+        action(repo, "push", &push, &[]).outputs["findings-count"],
+        "1"
+    );
+    assert_eq!(
+        action(repo, "schedule", "{}", &[]).outputs["findings-count"],
+        "2"
+    );
+}
