@@ -55,6 +55,30 @@ pub enum Command {
     },
     /// Re-render a JSON report in another format (annotations, Markdown, SARIF, …).
     Report(ReportArgs),
+    /// Print a remediation plan for the findings of a JSON report.
+    Remediate {
+        /// A JSON report written by `--format json`.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Plan format.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List the audit log of validations, revocations and redactions.
+    Audit {
+        /// Audit log (default: ~/.local/share/leakhound/audit.jsonl).
+        #[arg(long, value_name = "FILE")]
+        audit_log: Option<PathBuf>,
+        /// Only records of this fingerprint (prefix).
+        #[arg(long, value_name = "FP")]
+        fingerprint: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Install a git pre-commit hook that blocks commits adding secrets.
     InstallHook {
         /// Repository (default: the one containing the current directory).
@@ -111,6 +135,15 @@ pub enum RulesAction {
         #[arg(long = "rules", value_name = "FILE|DIR")]
         rules: Vec<PathBuf>,
     },
+}
+
+/// Formats of `remediate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Plain text.
+    Text,
+    /// Markdown with checklists, for tickets.
+    Markdown,
 }
 
 /// Formats of `rules list`.
@@ -299,6 +332,25 @@ pub fn run(cli: Cli) -> Result<i32> {
             action: BaselineAction::Create(args),
         } => run_baseline_create(args),
         Command::Report(args) => run_report(args),
+        Command::Remediate {
+            from,
+            format,
+            output,
+        } => {
+            let report = read_report(&from)?;
+            let items = crate::remediate::plan(&report.findings);
+            let text = match format {
+                PlanFormat::Text => crate::remediate::render_text(&items),
+                PlanFormat::Markdown => crate::remediate::render_markdown(&items),
+            };
+            write_output(output.as_ref(), |w| Ok(w.write_all(text.as_bytes())?))?;
+            Ok(EXIT_CLEAN)
+        }
+        Command::Audit {
+            audit_log,
+            fingerprint,
+            format,
+        } => run_audit(audit_log, fingerprint, format),
         Command::InstallHook { repo, force } => {
             let path = crate::hook::install(&repo, force)?;
             println!("installed {}", path.display());
@@ -410,15 +462,58 @@ fn run_baseline_create(args: ScanArgs) -> Result<i32> {
     })
 }
 
-fn run_report(args: ReportArgs) -> Result<i32> {
-    let text = std::fs::read_to_string(&args.from)
-        .with_context(|| format!("report {}: cannot read", args.from.display()))?;
-    let mut report: Report = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "report {}: not a leakhound JSON report",
-            args.from.display()
-        )
+/// Reads a JSON report written by `--format json`.
+pub fn read_report(path: &std::path::Path) -> Result<Report> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("report {}: cannot read", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("report {}: not a leakhound JSON report", path.display()))
+}
+
+fn run_audit(log: Option<PathBuf>, fp: Option<String>, format: ListFormat) -> Result<i32> {
+    let path = log.unwrap_or_else(crate::audit::default_path);
+    let (mut recs, bad) = crate::audit::read(&path)?;
+    for b in &bad {
+        eprintln!("warning: {}: {b}", path.display());
+    }
+    if let Some(fp) = &fp {
+        recs.retain(|r| r.fingerprint.starts_with(fp.as_str()));
+    }
+    write_output(None, |w| {
+        match format {
+            ListFormat::Json => {
+                serde_json::to_writer_pretty(&mut *w, &recs)?;
+                writeln!(w)?;
+            }
+            ListFormat::Text => {
+                for r in &recs {
+                    let host = if r.endpoint_host.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" -> {}", r.endpoint_host)
+                    };
+                    writeln!(
+                        w,
+                        "{}  {:<16} {:<14} {:<32} {:<28} {}{host}  {}",
+                        r.time,
+                        r.action,
+                        r.outcome,
+                        r.fingerprint,
+                        r.rule_id,
+                        r.location,
+                        r.operator
+                    )?;
+                }
+                writeln!(w, "{} records in {}", recs.len(), path.display())?;
+            }
+        }
+        Ok(())
     })?;
+    Ok(EXIT_CLEAN)
+}
+
+fn run_report(args: ReportArgs) -> Result<i32> {
+    let mut report = read_report(&args.from)?;
     report.sarif_category = args.sarif_category.clone();
     // Only SARIF needs rule metadata; other formats skip compiling the catalogue.
     let rules = if args.format == Format::Sarif {

@@ -4,6 +4,7 @@
 //! matches them against the rule catalogue (`rules`), `scan` turns matches into `finding`s,
 //! and `report` renders them.
 
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod engine;
 pub mod finding;
 pub mod hook;
 pub mod progress;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod scan;
