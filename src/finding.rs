@@ -259,6 +259,8 @@ pub enum Source {
         #[serde(default)]
         other_places: u64,
     },
+    /// A record of an AI-agent transcript, trace log or MCP config.
+    Agent(Box<AgentOrigin>),
 }
 
 /// Which part of a git repository a blob came from.
@@ -314,7 +316,160 @@ impl Source {
                 }
                 s
             }
+            Source::Agent(a) => a.describe(),
         }
+    }
+}
+
+/// Where in an agent transcript a finding sits, and who put it there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentOrigin {
+    /// The agent or tool that wrote the file (`Claude Code`, `Codex CLI`, …).
+    pub agent: String,
+    /// The detected file format (`claude-code-session`, `cursor-state-db`, …).
+    pub format: String,
+    /// The transcript file.
+    pub path: String,
+    /// 1-based line of a JSONL record, or row id of a database row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// Database table and key of the row (SQLite stores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// RFC 6901 pointer of the JSON string leaf within the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Pointers inside JSON held in that string, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inner_pointers: Vec<String>,
+    /// Session, conversation, task or trace id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// Position of the message in its session (0-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_index: Option<u64>,
+    /// Id of the message, record or span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// `user`, `assistant`, `tool`, `system`, `developer` or `config`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// What the text is (`tool_result`, `tool_input`, `user_prompt`, `mcp_env`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Tool or MCP server name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// Tool-call id joining a call to its result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<String>,
+    /// A short summary of the tool call (e.g. the shell command), secrets masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_input: Option<String>,
+    /// When the record was written (RFC 3339), when the format says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Set when the secret was split across records and reassembled: which records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reassembled_from: Option<String>,
+    /// How many times this secret was seen (grouped reports).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub occurrences: u64,
+    /// Earliest record time among the occurrences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<String>,
+    /// Latest record time among the occurrences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// Other places the same secret was seen (`path:line`), capped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_seen: Vec<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
+fn short_id(id: &str) -> String {
+    if id.chars().count() > 12 && !id.contains('/') {
+        format!("{}…", id.chars().take(8).collect::<String>())
+    } else {
+        id.to_string()
+    }
+}
+
+impl AgentOrigin {
+    /// e.g. `Claude Code session 3f2a81c0…, message 41 (tool result of Bash `cat .env`), line 83
+    /// /message/content/0/content`.
+    pub fn describe(&self) -> String {
+        let mut s = self.agent.clone();
+        let config = self.role.as_deref() == Some("config");
+        if let Some(id) = &self.session {
+            if config {
+                s.push_str(&format!(" for project {id}"));
+            } else {
+                s.push_str(&format!(" session {}", short_id(id)));
+            }
+        }
+        if let Some(i) = self.message_index {
+            s.push_str(&format!(", message {i}"));
+        }
+        let words = |f: &str| f.replace('_', " ");
+        let what = match (
+            self.role.as_deref(),
+            self.field.as_deref(),
+            self.tool.as_deref(),
+        ) {
+            (_, Some("tool_input"), Some(t)) => Some(format!("tool call {t}")),
+            (Some("tool"), _, Some(t)) => Some(format!("tool result of {t}")),
+            (Some("tool"), _, None) => Some("tool result".to_string()),
+            (Some("config"), f, t) => Some(
+                ["config", f.unwrap_or(""), t.unwrap_or("")]
+                    .iter()
+                    .filter(|x| !x.is_empty())
+                    .map(|x| words(x))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            (Some(r), Some(f), _) if f.starts_with(r) => Some(words(f)),
+            (Some(r), Some(f), _) => Some(format!("{r} {}", words(f))),
+            (Some(r), None, _) => Some(format!("{r} message")),
+            (None, Some(f), _) => Some(words(f)),
+            _ => None,
+        };
+        if let Some(mut w) = what {
+            if let Some(inp) = &self.tool_input {
+                w.push_str(&format!(" `{inp}`"));
+            }
+            s.push_str(&format!(" ({w})"));
+        }
+        if let Some(r) = self.record {
+            let unit = if self.key.is_some() { "row" } else { "line" };
+            s.push_str(&format!(", {unit} {r}"));
+        }
+        if let Some(k) = &self.key {
+            s.push_str(&format!(" {k}"));
+        }
+        if let Some(p) = &self.pointer {
+            s.push_str(&format!(" {p}"));
+            for ip in &self.inner_pointers {
+                s.push_str(&format!(" → {ip}"));
+            }
+        }
+        if let Some(r) = &self.reassembled_from {
+            s.push_str(&format!(", reassembled from {r}"));
+        }
+        if self.occurrences > 1 {
+            s.push_str(&format!("; seen {} times", self.occurrences));
+            if let (Some(a), Some(b)) = (&self.first_seen, &self.last_seen) {
+                s.push_str(&format!(" ({a} … {b})"));
+            }
+        }
+        s
     }
 }
 
