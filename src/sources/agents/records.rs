@@ -1,0 +1,300 @@
+//! Reading transcript files record by record: JSON Lines (streamed, bounded memory per record),
+//! whole JSON documents and text. Each record is parsed, shown to the format's tracker, decoded
+//! into a [`View`], scanned, and its findings attributed.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use crate::scan::Scanner;
+
+use super::Options;
+use super::attrib::{Record, Tracker};
+use super::emit::{self, Edits, Placement, Target};
+use super::formats::{Format, aider};
+use super::json;
+use super::stream::{Fragment, Reassembler};
+use super::view::{self, View};
+
+/// Warnings per file about bad records before they are only counted.
+const MAX_RECORD_WARNINGS: usize = 3;
+
+/// Shared state of one file's scan.
+pub struct FileScan<'a, 's> {
+    /// The scanner.
+    pub scanner: &'a Scanner<'s>,
+    /// Options.
+    pub opts: &'a Options,
+    /// Where redaction edits go, when planning a redaction.
+    pub edits: Option<&'a Edits>,
+    /// The file.
+    pub path: &'a Path,
+    /// Its display path.
+    pub display: &'a str,
+    /// Its format.
+    pub format: Format,
+}
+
+impl FileScan<'_, '_> {
+    fn place(&self, base_offset: u64, base_line: u64, record: Option<u64>) -> Placement<'_> {
+        Placement {
+            path: self.path,
+            display: self.display,
+            format: self.format,
+            base_offset,
+            base_line,
+            fixed_line: false,
+            record,
+            key: None,
+            target: Target::File,
+        }
+    }
+
+    /// Scans one JSON record (a line, or a whole file) at `base_offset`/`base_line`.
+    /// Fails when it is not JSON (the caller decides how to fall back).
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        raw: &[u8],
+        index: u64,
+        base_offset: u64,
+        base_line: u64,
+        jsonl: bool,
+        tracker: &mut dyn Tracker,
+        streams: &mut Reassembler,
+    ) -> Result<(), json::ParseError> {
+        let doc = json::parse(raw, json::MAX_DEPTH)?;
+        let record = jsonl.then_some(base_line);
+        {
+            let rec = Record {
+                raw,
+                doc: &doc,
+                index,
+                key: None,
+            };
+            tracker.observe(&rec);
+            let frags = tracker.fragments(&rec);
+            if !frags.is_empty() {
+                let place = self.place(base_offset, base_line, record);
+                for (key, node) in frags {
+                    let n = doc.nodes[node];
+                    let path = doc.path(raw, node);
+                    let column = raw[..n.start]
+                        .iter()
+                        .filter(|&&b| (b & 0xC0) != 0x80)
+                        .count()
+                        + 1;
+                    let frag = Fragment {
+                        line: base_line,
+                        column,
+                        offset: base_offset + n.start as u64,
+                        raw: raw[n.start..n.end].to_vec(),
+                        pointer: json::pointer(&path),
+                        attribution: tracker.attribute(&rec, &path),
+                    };
+                    streams.push(key, frag, self.scanner, self.edits, &place);
+                }
+            }
+        }
+        let view = View::json(Cow::Borrowed(raw), doc, self.opts.nest_depth);
+        let matches = self.scanner.engine().scan(view.text());
+        if matches.is_empty() {
+            return Ok(());
+        }
+        let Some(doc) = view.doc() else {
+            return Ok(());
+        };
+        let rec = Record {
+            raw,
+            doc,
+            index,
+            key: None,
+        };
+        let place = self.place(base_offset, base_line, record);
+        let tracker: &dyn Tracker = tracker;
+        let found = emit::findings(
+            self.scanner,
+            self.edits,
+            &view,
+            &matches,
+            &place,
+            &|path, _| tracker.attribute(&rec, path),
+        );
+        self.scanner.push_findings(found);
+        Ok(())
+    }
+
+    /// Scans `raw` as text (records that are not JSON, text formats).
+    fn text(&self, raw: &[u8], base_offset: u64, base_line: u64, record: Option<u64>) {
+        let view = match self.format {
+            Format::AiderLlm => View::text_with(Cow::Borrowed(raw), strip_llm_prefixes),
+            _ => View::text_with(Cow::Borrowed(raw), view::clean),
+        };
+        let matches = self.scanner.engine().scan(view.text());
+        if matches.is_empty() {
+            return;
+        }
+        let tt = self.format.text_tracker();
+        let place = self.place(base_offset, base_line, record);
+        let found = emit::findings(
+            self.scanner,
+            self.edits,
+            &view,
+            &matches,
+            &place,
+            &|_, offset| tt.attribute(raw, offset),
+        );
+        self.scanner.push_findings(found);
+    }
+
+    fn count(&self, bytes: u64) {
+        self.scanner.stats.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Streams a JSON Lines file.
+    pub fn jsonl(&self, file: impl Read) {
+        let mut tracker = self.format.tracker(self.path);
+        let mut streams = Reassembler::default();
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut buf = Vec::new();
+        let mut offset = 0u64;
+        let mut line = 0u64;
+        let mut bad = 0usize;
+        let mut bad_utf8 = 0usize;
+        loop {
+            buf.clear();
+            let n = match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    self.scanner.warn(format!(
+                        "{}: read error after line {line}: {e}; scanned what was read",
+                        self.display
+                    ));
+                    break;
+                }
+            };
+            line += 1;
+            self.count(n as u64);
+            let raw = buf.trim_ascii_end();
+            let lead = raw.len() - raw.trim_ascii_start().len();
+            let raw = &raw[lead..];
+            let base = offset + lead as u64;
+            offset += n as u64;
+            if raw.is_empty() {
+                continue;
+            }
+            if std::str::from_utf8(raw).is_err() {
+                bad_utf8 += 1;
+                if bad_utf8 == 1 {
+                    self.scanner.warn(format!(
+                        "{}: line {line}: invalid UTF-8; scanned the bytes as they are",
+                        self.display
+                    ));
+                }
+            }
+            if raw.len() > self.opts.max_record {
+                self.scanner.warn(format!(
+                    "{}: line {line}: {} byte record is over the {} byte record limit; \
+                     scanned as text without JSON attribution",
+                    self.display,
+                    raw.len(),
+                    self.opts.max_record
+                ));
+                self.text(raw, base, line, Some(line));
+                continue;
+            }
+            let r = self.record(
+                raw,
+                line - 1,
+                base,
+                line,
+                true,
+                tracker.as_mut(),
+                &mut streams,
+            );
+            if let Err(e) = r {
+                bad += 1;
+                let last = !buf.ends_with(b"\n");
+                if bad <= MAX_RECORD_WARNINGS {
+                    let what = if last && matches!(e, json::ParseError::Truncated(_)) {
+                        "truncated last record"
+                    } else {
+                        "not a JSON record"
+                    };
+                    self.scanner.warn(format!(
+                        "{}: line {line}: {what} ({e}); scanned as text",
+                        self.display
+                    ));
+                }
+                self.text(raw, base, line, Some(line));
+            }
+        }
+        if bad > MAX_RECORD_WARNINGS {
+            self.scanner.warn(format!(
+                "{}: {bad} lines were not JSON records in all; scanned as text",
+                self.display
+            ));
+        }
+        let place = self.place(0, 1, None);
+        streams.finish(self.scanner, self.edits, &place);
+    }
+
+    /// Scans a whole-file JSON document; falls back to JSON Lines, then text.
+    pub fn json(&self, data: &[u8]) {
+        let mut tracker = self.format.tracker(self.path);
+        let mut streams = Reassembler::default();
+        match self.record(data, 0, 0, 1, false, tracker.as_mut(), &mut streams) {
+            Ok(()) => {
+                self.count(data.len() as u64);
+                let place = self.place(0, 1, None);
+                streams.finish(self.scanner, self.edits, &place);
+            }
+            Err(json::ParseError::Trailing(_)) => self.jsonl(data),
+            Err(e) => {
+                self.count(data.len() as u64);
+                self.scanner.warn(format!(
+                    "{}: not valid JSON ({e}); scanned as text",
+                    self.display
+                ));
+                self.text(data, 0, 1, None);
+            }
+        }
+    }
+
+    /// Scans a text file.
+    pub fn text_file(&self, data: &[u8]) {
+        self.count(data.len() as u64);
+        self.text(data, 0, 1, None);
+    }
+}
+
+/// Strips Aider's `USER ` / `ASSISTANT ` / `SYSTEM ` line prefixes (and colour codes).
+fn strip_llm_prefixes(d: &[u8]) -> Option<(Vec<u8>, Vec<u32>)> {
+    view::strip(d, |d, i, line_start| {
+        if d[i] == 0x1b {
+            return view::ansi_len(d, i);
+        }
+        if line_start {
+            for p in aider::LLM_PREFIXES {
+                if d[i..].starts_with(p.as_bytes()) {
+                    return p.len();
+                }
+            }
+        }
+        0
+    })
+}
+
+/// Opens `path` for reading, with a warning naming it on failure.
+pub fn open(scanner: &Scanner, path: &Path, display: &str) -> Option<File> {
+    match File::open(path) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            scanner.warn(format!("{display}: cannot open: {e}"));
+            None
+        }
+    }
+}
