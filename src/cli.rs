@@ -41,6 +41,11 @@ pub enum Command {
     Scan(ScanArgs),
     /// Scan git history: every unique blob once, attributed to the commits that introduced it.
     Git(GitArgs),
+    /// Scan AI-agent transcripts, trace logs and MCP configs with exact attribution (default:
+    /// every known agent location under $HOME).
+    Agents(crate::sources::agents::cmd::AgentsArgs),
+    /// Rewrite agent transcripts with their secrets replaced, keeping every file valid.
+    Redact(crate::sources::agents::cmd::RedactArgs),
     /// List or check the rule catalogue.
     Rules {
         /// What to do with the rules.
@@ -327,6 +332,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
         Command::Git(args) => run_git(args),
+        Command::Agents(args) => crate::sources::agents::cmd::run_agents(args),
+        Command::Redact(args) => crate::sources::agents::cmd::run_redact(args),
         Command::Rules { action } => run_rules(action),
         Command::Baseline {
             action: BaselineAction::Create(args),
