@@ -89,9 +89,23 @@ fn check_planted(findings: &[Value], planted: &[fixtures::Planted], root: &Path)
             hits.iter().map(|f| &f["source"]).collect::<Vec<_>>()
         );
     }
+    // Other rules may report the same material (a docker `auth`, a PKCS#8 block); anything
+    // else must sit on a line holding a planted secret, and no decoy may fire.
+    let place = |f: &Value| {
+        (
+            f["location"]["path"].as_str().unwrap().to_string(),
+            f["location"]["line"].as_u64().unwrap(),
+        )
+    };
+    let planted_places: BTreeSet<(String, u64)> = findings
+        .iter()
+        .filter(|f| expected.contains(f["fingerprint"].as_str().unwrap()))
+        .map(place)
+        .collect();
     let extra: Vec<String> = findings
         .iter()
         .filter(|f| !expected.contains(f["fingerprint"].as_str().unwrap()))
+        .filter(|f| !planted_places.contains(&place(f)))
         .map(|f| {
             format!(
                 "{} {} {}",
@@ -99,6 +113,19 @@ fn check_planted(findings: &[Value], planted: &[fixtures::Planted], root: &Path)
             )
         })
         .collect();
+    for f in findings {
+        let snip = f["snippet"].as_str().unwrap_or("");
+        for d in [
+            "EXAMPLE",
+            "xxxxxxxx",
+            "sk-...abcd",
+            "[REDACTED]",
+            "${HF_TOKEN}",
+            "YOUR_API_KEY",
+        ] {
+            assert!(!snip.contains(d), "decoy {d} reported: {snip}");
+        }
+    }
     assert!(extra.is_empty(), "unexpected findings: {extra:#?}");
 }
 
