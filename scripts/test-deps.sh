@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite uses. Idempotent; retries apt once (the first
 # install of some packages fails transiently on this kind of machine).
+#   git               git-history tests
+#   docker.io         dockerd for the `image docker-daemon:` tests (started by the tests)
+#   docker-registry   a real OCI distribution registry on 127.0.0.1 (started by the tests)
+#   skopeo            pushes test images into that registry
+#   apache2-utils     htpasswd, for the registry's Basic-auth test
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v htpasswd >/dev/null || need+=(apache2-utils)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt_install() { apt-get install -y -qq "$@" >/dev/null; }

@@ -39,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan files and directories (default: the current directory).
     Scan(ScanArgs),
+    /// Scan container images: config Env, labels, build history and every layer.
+    Image(ImageArgs),
     /// Scan git history: every unique blob once, attributed to the commits that introduced it.
     Git(GitArgs),
     /// Scan AI-agent transcripts, trace logs and MCP configs with exact attribution (default:
@@ -304,6 +306,50 @@ pub struct GitArgs {
 /// Default `--max-blob-size`: larger files cannot be pushed to GitHub at all.
 pub const DEFAULT_MAX_BLOB_SIZE: u64 = 100 << 20;
 
+/// `leakhound image`
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "REF forms:
+  docker-archive:FILE[:REPO:TAG]   `docker save` output (.tar, .tar.gz, .tar.zst)
+  oci:DIR[:TAG]                    OCI image layout directory
+  oci-archive:FILE[:TAG]           OCI image layout in a tar
+  docker-daemon:NAME[:TAG]         the local Docker engine (DOCKER_HOST honoured)
+  [registry:]HOST/REPO[:TAG|@DIGEST]  a registry (plain names mean Docker Hub)")]
+pub struct ImageArgs {
+    /// Images to scan (see REF forms below).
+    #[arg(value_name = "REF", required = true)]
+    pub images: Vec<String>,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Only this platform of multi-platform images (os/arch[/variant]; default: all).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Registry user name (with --registry-password-stdin).
+    #[arg(long, value_name = "USER")]
+    pub registry_user: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long, requires = "registry_user")]
+    pub registry_password_stdin: bool,
+    /// Allow plain HTTP to this registry (repeatable; loopback registries always may).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
+    /// Directory of the Docker client's config.json (default: $DOCKER_CONFIG or ~/.docker).
+    #[arg(long, value_name = "DIR")]
+    pub docker_config: Option<PathBuf>,
+    /// Search printable strings of binary files instead of skipping them.
+    #[arg(long)]
+    pub scan_binary: bool,
+    /// Skip files larger than this many bytes (0: no limit).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Stop decompressing a layer after this many bytes (0: no limit).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::image::DEFAULT_MAX_LAYER_BYTES)]
+    pub max_layer_bytes: u64,
+    /// Stop decompressing an image after this many bytes in all (0: no limit).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::image::DEFAULT_MAX_IMAGE_BYTES)]
+    pub max_image_bytes: u64,
+}
+
 /// Entry point: parses arguments, runs, and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -331,6 +377,7 @@ pub fn main() -> i32 {
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Image(args) => run_image(args),
         Command::Git(args) => run_git(args),
         Command::Agents(args) => crate::sources::agents::cmd::run_agents(args),
         Command::Redact(args) => crate::sources::agents::cmd::run_redact(args),
@@ -595,6 +642,46 @@ fn run_git(args: GitArgs) -> Result<i32> {
     git_source::scan_repos(&args.repos, &git, &scanner, &progress)?;
     let (findings, summary) = scanner.finish();
     finish_report("git", findings, summary, &engine, &config, common)
+}
+
+fn run_image(args: ImageArgs) -> Result<i32> {
+    use crate::sources::image::{self, ImageOptions, RegistryOptions};
+    let common = &args.common;
+    let config = load_config(common)?;
+    init_threads(common.threads);
+    let engine = build_engine(common, &config)?;
+    let mut opts = scan_options(common);
+    opts.scan_binary = args.scan_binary;
+    if let Some(m) = args.max_file_size.or(config.scan.max_file_size) {
+        opts.max_file_size = m;
+    }
+    let password = if args.registry_password_stdin {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("--registry-password-stdin: cannot read standard input")?;
+        Some(s.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let iopts = ImageOptions {
+        platform: args.platform.clone(),
+        max_layer_bytes: args.max_layer_bytes,
+        max_image_bytes: args.max_image_bytes,
+        registry: RegistryOptions {
+            user: args.registry_user.clone(),
+            password,
+            insecure: args.insecure_registry.clone(),
+            docker_config: args.docker_config.clone(),
+        },
+    };
+    let scanner = Scanner::new(&engine, opts, Progress::new(!common.no_progress, "image"));
+    for r in &args.images {
+        if let Err(e) = image::scan_image(r, &iopts, &scanner) {
+            scanner.warn(format!("{e:#}"));
+        }
+    }
+    let (findings, summary) = scanner.finish();
+    finish_report("image", findings, summary, &engine, &config, common)
 }
 
 /// Applies the allowlist, writes the report and computes the exit code. Every scanning

@@ -261,6 +261,22 @@ pub enum Source {
     },
     /// A record of an AI-agent transcript, trace log or MCP config.
     Agent(Box<AgentOrigin>),
+    /// Part of a container image: its config (Env, labels, Cmd/Entrypoint, build history) or a
+    /// file in one of its layers.
+    Image {
+        /// The image reference as given (`docker-archive:app.tar`, `ghcr.io/org/app:1.2`, …).
+        image: String,
+        /// Digest of the image manifest, when the transport has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        manifest_digest: Option<String>,
+        /// Digest of the image config (the image id).
+        config_digest: String,
+        /// `os/arch[/variant]` of a multi-platform image's member, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        platform: Option<String>,
+        /// Which part of the image.
+        part: ImagePart,
+    },
 }
 
 /// Which part of a git repository a blob came from.
@@ -273,6 +289,113 @@ pub enum GitOrigin {
     Unreachable,
     /// The index (staged changes).
     Index,
+}
+
+/// The part of an image a finding sits in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "part", rename_all = "snake_case")]
+pub enum ImagePart {
+    /// A field of the image config.
+    Config {
+        /// `env`, `label`, `cmd`, `entrypoint` or `history`.
+        field: String,
+        /// Index of the entry (Env entry, history entry); `None` for Cmd/Entrypoint and labels.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index: Option<usize>,
+        /// Env variable name or label key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// The Dockerfile instruction of a history entry (`ENV`, `RUN`, `ARG`, …).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instruction: Option<String>,
+        /// The layer a history entry created (`None` for `empty_layer` entries).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layer: Option<usize>,
+    },
+    /// A file in a layer.
+    Layer {
+        /// 0-based layer index (bottom layer first).
+        index: usize,
+        /// Digest of the uncompressed layer tar (`rootfs.diff_ids`).
+        diff_id: String,
+        /// Digest of the layer blob as stored, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<String>,
+        /// Path of the file inside the image.
+        path: String,
+        /// Whether a later layer deletes the file (it is still in the image's blobs).
+        deleted: bool,
+        /// The layer whose whiteout deletes it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deleted_in: Option<usize>,
+        /// The history entry that created the layer, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        history: Option<usize>,
+    },
+}
+
+/// `sha256:0123456789ab` — a digest cut to 12 hex digits for display.
+pub fn short_digest(d: &str) -> String {
+    match d.split_once(':') {
+        Some((algo, hex)) => format!("{algo}:{}", hex.chars().take(12).collect::<String>()),
+        None => d.chars().take(12).collect(),
+    }
+}
+
+impl ImagePart {
+    /// A one-line human description.
+    pub fn describe(&self) -> String {
+        match self {
+            ImagePart::Config {
+                field,
+                index,
+                key,
+                instruction,
+                layer,
+            } => match field.as_str() {
+                "history" => {
+                    let mut s = format!(
+                        "{} in history entry {}",
+                        instruction.as_deref().unwrap_or("instruction"),
+                        index.map_or_else(|| "?".to_string(), |i| i.to_string())
+                    );
+                    if let Some(l) = layer {
+                        s.push_str(&format!(" → layer {l}"));
+                    }
+                    s
+                }
+                "env" => format!(
+                    "config Env[{}] {}",
+                    index.map_or_else(|| "?".to_string(), |i| i.to_string()),
+                    key.as_deref().unwrap_or("")
+                ),
+                "label" => format!("config label {}", key.as_deref().unwrap_or("")),
+                "cmd" => "config Cmd".to_string(),
+                "entrypoint" => "config Entrypoint".to_string(),
+                other => format!("config {other}"),
+            },
+            ImagePart::Layer {
+                index,
+                diff_id,
+                path,
+                deleted_in,
+                deleted,
+                history,
+                ..
+            } => {
+                let mut s = format!("layer {index} ({}) {path}", short_digest(diff_id));
+                if let Some(h) = history {
+                    s.push_str(&format!(", created by history entry {h}"));
+                }
+                match (deleted, deleted_in) {
+                    (true, Some(d)) => s.push_str(&format!(", deleted in layer {d}")),
+                    (true, None) => s.push_str(", deleted"),
+                    _ => {}
+                }
+                s
+            }
+        }
+    }
 }
 
 impl Source {
@@ -317,6 +440,24 @@ impl Source {
                 s
             }
             Source::Agent(a) => a.describe(),
+            Source::Image {
+                image,
+                manifest_digest,
+                config_digest,
+                platform,
+                part,
+            } => {
+                let digest = manifest_digest.as_deref().unwrap_or(config_digest);
+                let platform = platform
+                    .as_deref()
+                    .map(|p| format!(" [{p}]"))
+                    .unwrap_or_default();
+                format!(
+                    "image {image}@{}{platform}: {}",
+                    short_digest(digest),
+                    part.describe()
+                )
+            }
         }
     }
 }

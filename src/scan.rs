@@ -235,6 +235,20 @@ impl<'e> Scanner<'e> {
         path: &str,
         source: &Source,
     ) -> Vec<Finding> {
+        let found = self.stream_findings(head, reader, path, source);
+        self.push_findings(found.clone());
+        found
+    }
+
+    /// Like [`Scanner::scan_stream`] but returns the findings without recording them (for
+    /// sources that attribute them further once the whole input is read).
+    pub fn stream_findings(
+        &self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        path: &str,
+        source: &Source,
+    ) -> Vec<Finding> {
         match content::classify(&head) {
             Content::Text => {}
             Content::Binary if !self.opts.scan_binary => {
@@ -252,7 +266,7 @@ impl<'e> Scanner<'e> {
                 if let Err(e) = reader.take(limit).read_to_end(&mut all) {
                     self.error(format!("{path}: read error after {} bytes: {e}", all.len()));
                 }
-                return self.scan_bytes(&all, path, source);
+                return self.findings_in(&all, path, source);
             }
         }
         self.stats.files.fetch_add(1, Ordering::Relaxed);
@@ -314,7 +328,6 @@ impl<'e> Scanner<'e> {
             counted = buf.len();
         }
         self.cap(&mut all, path);
-        self.push_findings(all.clone());
         all
     }
 

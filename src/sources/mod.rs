@@ -4,3 +4,4 @@
 pub mod agents;
 pub mod fs;
 pub mod git;
+pub mod image;
