@@ -285,7 +285,7 @@ pub fn scan_stream<R: Read + Send>(
         } else if looks_like_layer(&head) {
             let label = format!("{}: {p}", sel.image);
             let r = io::Cursor::new(head).chain(data);
-            scans.insert(p, layer::scan_layer(r, &label, limits, scanner));
+            scans.insert(p, layer::scan_layer(r, &label, None, limits, scanner));
         }
     }
     let lookup = |p: &str| meta.get(&resolve(&links, p)).cloned();

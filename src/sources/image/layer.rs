@@ -48,6 +48,9 @@ pub struct LayerScan {
     pub compression: Option<Compression>,
     /// Whether the whole layer was read without error.
     pub complete: bool,
+    /// Whether `digest` was already checked against the expected one (and any mismatch
+    /// reported).
+    pub digest_checked: bool,
 }
 
 /// The source findings carry until attribution replaces it.
@@ -228,10 +231,12 @@ impl<R: Read> Read for Guard<R> {
     }
 }
 
-/// Scans one layer blob read from `raw`. `label` names the layer in warnings.
+/// Scans one layer blob read from `raw`. `label` names the layer in warnings; `expected` is
+/// the blob digest the manifest promises, when known here.
 pub fn scan_layer<R: Read + Send>(
     raw: R,
     label: &str,
+    expected: Option<&str>,
     limits: &Limits,
     scanner: &Scanner,
 ) -> LayerScan {
@@ -253,7 +258,7 @@ pub fn scan_layer<R: Read + Send>(
         };
     let state = Mutex::new(WalkState::default());
     let source = pending_source();
-    let walk = Walk {
+    let mut walk = Walk {
         tar: TarReader::new(input),
         state: &state,
         scanner,
@@ -261,7 +266,7 @@ pub fn scan_layer<R: Read + Send>(
         label,
         ended: false,
     };
-    walk.par_bridge().for_each(|batch| {
+    (&mut walk).par_bridge().for_each(|batch| {
         let mut found = Vec::new();
         for job in batch {
             found.extend(scanner.findings_in(&job.data, &job.path, &source));
@@ -271,7 +276,7 @@ pub fn scan_layer<R: Read + Send>(
         }
         scanner.tick();
     });
-    let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    let st = std::mem::take(&mut *state.lock().unwrap_or_else(|e| e.into_inner()));
     if st.unsafe_names > 0 {
         scanner.warn(format!(
             "{label}: {} entr{} with an absolute or `..` path (first: {:?}); scanned as paths \
@@ -283,6 +288,18 @@ pub fn scan_layer<R: Read + Send>(
     }
     let cap = cap_hit.lock().ok().and_then(|g| *g);
     let complete = st.error.is_none();
+    if !complete && cap.is_none() {
+        // Read on (best effort) so the blob digest can tell a tampered blob from a broken one.
+        let _ = io::copy(walk.tar.data_after_end(), &mut io::sink());
+    }
+    drop(walk);
+    let digest = raw_hash.at_end().then(|| raw_hash.finish().0);
+    let mismatch = match (expected, &digest) {
+        (Some(want), Some(got)) if want.starts_with("sha256:") && want != got => Some(format!(
+            "digest mismatch: the manifest says {want}, the blob hashes to {got}"
+        )),
+        _ => None,
+    };
     if let Some(err) = &st.error {
         let what = match cap {
             Some(CapHit::Layer(n)) => format!(
@@ -298,12 +315,17 @@ pub fn scan_layer<R: Read + Send>(
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
         };
+        let why = mismatch
+            .as_ref()
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
         scanner.warn(format!(
-            "{label}: {what}; reported what was read ({} bytes of the {kind} blob)",
+            "{label}: {what}{why}; reported what was read ({} bytes of the {kind} blob)",
             raw_hash.count()
         ));
+    } else if let Some(m) = &mismatch {
+        scanner.warn(format!("{label}: {m}"));
     }
-    let digest = complete.then(|| raw_hash.finish().0);
     let diff_id = if complete {
         match &diff_hash {
             Some(h) => Some(h.finish().0),
@@ -319,5 +341,6 @@ pub fn scan_layer<R: Read + Send>(
         diff_id,
         compression: Some(compression),
         complete,
+        digest_checked: expected.is_some(),
     }
 }

@@ -184,7 +184,10 @@ pub fn scan_planned(images: &[PlannedImage], open: &Opener, limits: &Limits, sca
     let scans: HashMap<String, LayerScan> = todo
         .into_par_iter()
         .filter_map(|(l, label)| match open(l) {
-            Ok(r) => Some((l.key.clone(), layer::scan_layer(r, &label, limits, scanner))),
+            Ok(r) => {
+                let scan = layer::scan_layer(r, &label, l.digest.as_deref(), limits, scanner);
+                Some((l.key.clone(), scan))
+            }
             Err(e) => {
                 scanner.warn(format!("{label}: {e:#}; layer skipped"));
                 None
@@ -250,6 +253,7 @@ fn attribute(
             let label = layer_label(&img.id, i, l);
             if let (Some(want), Some(got)) = (&l.digest, &s.digest)
                 && want != got
+                && !s.digest_checked
             {
                 scanner.warn(format!(
                     "{label}: digest mismatch: the manifest says {want}, the blob hashes to {got}"

@@ -11,9 +11,9 @@ use sha2::{Digest, Sha256};
 /// Buffer size used around decompressors and archive files.
 pub const BUF: usize = 256 << 10;
 
-/// A running sha256 and byte count shared with whoever reads the result at the end.
+/// A running sha256, byte count and end-of-input flag, shared with whoever reads the result.
 #[derive(Clone, Default)]
-pub struct HashState(Arc<Mutex<(Sha256, u64)>>);
+pub struct HashState(Arc<Mutex<(Sha256, u64, bool)>>);
 
 impl HashState {
     /// `sha256:<hex>` of everything read so far, and the byte count.
@@ -28,6 +28,11 @@ impl HashState {
     /// Bytes read so far.
     pub fn count(&self) -> u64 {
         self.0.lock().map(|g| g.1).unwrap_or(0)
+    }
+
+    /// Whether the input was read to its end.
+    pub fn at_end(&self) -> bool {
+        self.0.lock().map(|g| g.2).unwrap_or(false)
     }
 }
 
@@ -54,11 +59,13 @@ impl<R: Read> Hashing<R> {
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n > 0
-            && let Ok(mut g) = self.state.0.lock()
-        {
-            g.0.update(&buf[..n]);
-            g.1 += n as u64;
+        if let Ok(mut g) = self.state.0.lock() {
+            if n > 0 {
+                g.0.update(&buf[..n]);
+                g.1 += n as u64;
+            } else if !buf.is_empty() {
+                g.2 = true;
+            }
         }
         Ok(n)
     }
