@@ -677,7 +677,7 @@ fn run_image(args: ImageArgs) -> Result<i32> {
     let scanner = Scanner::new(&engine, opts, Progress::new(!common.no_progress, "image"));
     for r in &args.images {
         if let Err(e) = image::scan_image(r, &iopts, &scanner) {
-            scanner.warn(format!("{e:#}"));
+            scanner.error(format!("{e:#}"));
         }
     }
     let (findings, summary) = scanner.finish();

@@ -24,6 +24,7 @@ fn docker_archives_of_every_shape_yield_the_same_findings() {
     let t = Tokens::new("archive");
     let built = standard_image(&t, "amd64").build();
     let dir = tempfile::tempdir().unwrap();
+    let mut refs = Vec::new();
     for (style, outer, name) in [
         (DockerStyle::Legacy, Compression::None, "legacy.tar"),
         (DockerStyle::Legacy, Compression::Gzip, "legacy.tar.gz"),
@@ -37,14 +38,14 @@ fn docker_archives_of_every_shape_yield_the_same_findings() {
     ] {
         let p = dir.path().join(name);
         write_docker_archive(&p, &[(&built, "lab/app:1.0")], style, outer).unwrap();
-        let image = format!("docker-archive:{}", p.display());
-        let (r, rep) = json_run(&image, &[]);
-        assert_eq!(r.code, 1, "{name}: {}", r.stderr);
-        assert!(
-            r.stderr.is_empty(),
-            "{name}: unexpected warnings: {}",
-            r.stderr
-        );
+        refs.push((format!("docker-archive:{}", p.display()), style, name));
+    }
+    let all: Vec<String> = refs.iter().map(|r| r.0.clone()).collect();
+    let (r, report) = json_run_many(&all, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.is_empty(), "unexpected warnings: {}", r.stderr);
+    for (image, style, name) in refs {
+        let rep = only(&report, &image);
         check_standard(&rep, &t, &image);
         let f = &rep["findings"][0]["source"];
         assert_eq!(f["config_digest"], built.config_digest.as_str(), "{name}");
@@ -101,32 +102,29 @@ fn oci_layouts_archives_tags_and_platforms() {
     let dir = tempfile::tempdir().unwrap();
     let single = dir.path().join("single");
     write_oci_layout(&single, &[&amd], "v1").unwrap();
-    for r in [
+    let archive = dir.path().join("single.tar");
+    fixture::tar_dir(&single, &archive).unwrap();
+    let refs = [
         format!("oci:{}", single.display()),
         format!("oci:{}:v1", single.display()),
-    ] {
-        let (run, rep) = json_run(&r, &[]);
-        assert_eq!(run.code, 1, "{}", run.stderr);
-        check_standard(&rep, &t, &r);
+        format!("oci-archive:{}", archive.display()),
+        format!("oci:{}:v2", single.display()),
+    ];
+    let (run_a, report) = json_run_many(&refs, &[]);
+    assert_eq!(run_a.code, 1, "{}", run_a.stderr);
+    for r in &refs[..3] {
+        let rep = only(&report, r);
+        check_standard(&rep, &t, r);
         assert_eq!(
             rep["findings"][0]["source"]["manifest_digest"],
             amd.manifest_digest.as_str()
         );
     }
-    let bad = run(&[&format!("oci:{}:v2", single.display())]);
-    assert_eq!(bad.code, 2);
     assert!(
-        bad.stderr.contains("no image tagged \"v2\" (tags: v1)"),
+        run_a.stderr.contains("no image tagged \"v2\" (tags: v1)"),
         "{}",
-        bad.stderr
+        run_a.stderr
     );
-
-    let archive = dir.path().join("single.tar");
-    fixture::tar_dir(&single, &archive).unwrap();
-    let r = format!("oci-archive:{}", archive.display());
-    let (run_a, rep) = json_run(&r, &[]);
-    assert_eq!(run_a.code, 1, "{}", run_a.stderr);
-    check_standard(&rep, &t, &r);
 
     // A multi-platform index: all platforms by default, one with --platform.
     let multi = dir.path().join("multi");
@@ -309,23 +307,7 @@ fn hostile_and_broken_inputs_warn_and_the_rest_is_scanned() {
         Compression::None,
     )
     .unwrap();
-    let (r, rep) = json_run(&format!("docker-archive:{}", p.display()), &[]);
-    assert_eq!(r.code, 1);
-    assert!(
-        r.stderr.contains("2 entries with an absolute or `..` path"),
-        "{}",
-        r.stderr
-    );
-    assert!(!std::path::Path::new("/tmp").join(&escape).exists());
-    assert_eq!(
-        with_secret(&rep, &t.env_gh)[0]["location"]["path"],
-        format!("/tmp/{escape}")
-    );
-    assert_eq!(
-        with_secret(&rep, &t.label_gh)[0]["location"]["path"],
-        "/etc/abs.txt"
-    );
-    assert_eq!(with_secret(&rep, &t.kept_gh).len(), 1);
+    let evil_ref = format!("docker-archive:{}", p.display());
 
     // A layout with: a corrupt gzip layer, a missing blob, a blob whose content does not match
     // its digest, a truncated plain layer, and one good layer.
@@ -377,8 +359,24 @@ fn hostile_and_broken_inputs_warn_and_the_rest_is_scanned() {
     let plain = std::fs::read(&p3).unwrap();
     std::fs::write(&p3, &plain[..512 + 512 + 512 + 2048]).unwrap();
     let image = format!("oci:{}", layout.display());
-    let (r, rep) = json_run(&image, &[]);
+    let (r, rep) = json_run_many(&[image.clone(), evil_ref], &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("2 entries with an absolute or `..` path"),
+        "{}",
+        r.stderr
+    );
+    assert!(!std::path::Path::new("/tmp").join(&escape).exists());
+    assert_eq!(
+        with_secret(&rep, &t.env_gh)[0]["location"]["path"],
+        format!("/tmp/{escape}")
+    );
+    assert_eq!(
+        with_secret(&rep, &t.label_gh)[0]["location"]["path"],
+        "/etc/abs.txt"
+    );
+    assert_eq!(with_secret(&rep, &t.kept_gh).len(), 1);
+
     let warn = |needle: &str| {
         assert!(
             r.stderr.contains(needle),
@@ -449,15 +447,15 @@ fn hostile_and_broken_inputs_warn_and_the_rest_is_scanned() {
     // Not an image at all, and nothing there.
     let junk = dir.path().join("junk.tar");
     std::fs::write(&junk, vec![7u8; 4096]).unwrap();
-    let r = run(&[&format!("docker-archive:{}", junk.display())]);
+    let refs = [
+        format!("docker-archive:{}", junk.display()),
+        format!("docker-archive:{}", dir.path().join("nope.tar").display()),
+        format!("oci:{}", dir.path().join("nope").display()),
+    ];
+    let args: Vec<&str> = refs.iter().map(String::as_str).collect();
+    let r = run(&args);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a tar archive"), "{}", r.stderr);
-    let r = run(&[&format!(
-        "docker-archive:{}",
-        dir.path().join("nope.tar").display()
-    )]);
-    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("nope.tar: cannot open"), "{}", r.stderr);
-    let r = run(&[&format!("oci:{}", dir.path().join("nope").display())]);
-    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("nope: not a directory"), "{}", r.stderr);
 }

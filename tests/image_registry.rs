@@ -43,20 +43,21 @@ fn pulls_from_an_anonymous_registry() {
     push(&single, "1", &format!("{host}/test/app:1"), None);
     push(&multi, "1", &format!("{host}/test/multi:1"), None);
 
-    for r in [
+    let refs = [
         format!("{host}/test/app:1"),
         format!("registry:{host}/test/app:1"),
         format!("{host}/test/app@{digest}"),
-    ] {
-        let run = run(&["--format", "json", "--show-secrets", &r]);
-        assert_eq!(run.code, 1, "{r}: {}", run.stderr);
-        assert!(
-            run.stderr.is_empty(),
-            "{r}: unexpected warnings: {}",
-            run.stderr
-        );
-        let rep = run.json();
-        check_standard(&rep, &t, &r);
+    ];
+    let (run1, report) = json_run_many(&refs, &[]);
+    assert_eq!(run1.code, 1, "{}", run1.stderr);
+    assert!(
+        run1.stderr.is_empty(),
+        "unexpected warnings: {}",
+        run1.stderr
+    );
+    for r in &refs {
+        let rep = only(&report, r);
+        check_standard(&rep, &t, r);
         assert_eq!(
             rep["findings"][0]["source"]["manifest_digest"],
             digest.as_str()

@@ -436,3 +436,28 @@ pub fn push(layout: &Path, tag: &str, dest: &str, creds: Option<&str>) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The report cut down to the findings of one image reference.
+pub fn only(report: &Value, image: &str) -> Value {
+    let mut r = report.clone();
+    let kept: Vec<Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["source"]["image"] == image)
+        .cloned()
+        .collect();
+    r["findings"] = Value::Array(kept);
+    r
+}
+
+/// Runs one JSON scan (with --show-secrets) of several references: the rule catalogue is
+/// compiled once per run, so tests batch their references.
+pub fn json_run_many(refs: &[String], extra: &[&str]) -> (Run, Value) {
+    let mut args: Vec<&str> = vec!["--format", "json", "--show-secrets"];
+    args.extend(refs.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    let v = r.json();
+    (r, v)
+}
