@@ -48,6 +48,9 @@ pub enum Command {
     Agents(crate::sources::agents::cmd::AgentsArgs),
     /// Rewrite agent transcripts with their secrets replaced, keeping every file valid.
     Redact(crate::sources::agents::cmd::RedactArgs),
+    /// Re-check the findings of an earlier JSON/JSONL report (secrets are re-read from their
+    /// files).
+    Validate(ValidateArgs),
     /// List or check the rule catalogue.
     Rules {
         /// What to do with the rules.
@@ -135,6 +138,9 @@ pub enum RulesAction {
         /// Extra rule files or directories.
         #[arg(long = "rules", value_name = "FILE|DIR")]
         rules: Vec<PathBuf>,
+        /// Only rules with a live validator, with the host they call.
+        #[arg(long)]
+        validated: bool,
     },
     /// Compile every rule and run its examples and negative examples.
     Check {
@@ -177,6 +183,8 @@ pub enum FailOn {
     Critical,
     /// Never (always exit 0 unless nothing could be scanned).
     Never,
+    /// Only secrets validation found live (needs --validate).
+    Live,
 }
 
 impl FailOn {
@@ -184,6 +192,14 @@ impl FailOn {
         let min = match self {
             FailOn::Any => return !findings.is_empty(),
             FailOn::Never => return false,
+            FailOn::Live => {
+                return findings.iter().any(|f| {
+                    f.validation.as_ref().is_some_and(|v| {
+                        crate::validate::spec::Outcome::parse(&v.status)
+                            .is_some_and(|o| o.is_live())
+                    })
+                });
+            }
             FailOn::Low => Severity::Low,
             FailOn::Medium => Severity::Medium,
             FailOn::High => Severity::High,
@@ -235,6 +251,20 @@ pub struct CommonArgs {
     /// Keep at most N findings per file.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_findings_per_file: usize,
+    /// Live validation and the access map.
+    #[command(flatten)]
+    pub validation: crate::validate::stage::ValidateFlags,
+}
+
+/// `leakhound validate`
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Earlier report (`--format json` or `jsonl`; `-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Shared flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `leakhound scan`
@@ -381,6 +411,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Git(args) => run_git(args),
         Command::Agents(args) => crate::sources::agents::cmd::run_agents(args),
         Command::Redact(args) => crate::sources::agents::cmd::run_redact(args),
+        Command::Validate(args) => run_validate(args),
         Command::Rules { action } => run_rules(action),
         Command::Baseline {
             action: BaselineAction::Create(args),
@@ -684,6 +715,46 @@ fn run_image(args: ImageArgs) -> Result<i32> {
     finish_report("image", findings, summary, &engine, &config, common)
 }
 
+fn run_validate(args: ValidateArgs) -> Result<i32> {
+    let mut common = args.common;
+    common.validation.validate = true;
+    let config = load_config(&common)?;
+    init_threads(common.threads);
+    let engine = build_engine(&common, &config)?;
+    let (mut findings, mut summary) = crate::validate::reread::load(&args.from)?;
+    for w in crate::validate::reread::recover(&mut findings, &engine, common.show_secrets) {
+        eprintln!("warning: {w}");
+        summary.warnings += 1;
+    }
+    let (lost, mut found): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(crate::validate::reread::is_unrecovered);
+    if let Some(v) = crate::validate::stage::run(&mut found, &engine, &common.validation)? {
+        print_tally(&v);
+    }
+    found.extend(lost);
+    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    summary.validation.clear();
+    for f in &found {
+        if let Some(v) = &f.validation {
+            *summary.validation.entry(v.status.clone()).or_insert(0) += 1;
+        }
+    }
+    summary.recount(&found);
+    write_report("validate", found, summary, &engine, &common)
+}
+
+fn print_tally(v: &crate::validate::RunSummary) {
+    eprintln!(
+        "validation: {} credential{} ({} cached, {} requests): {}",
+        v.credentials,
+        if v.credentials == 1 { "" } else { "s" },
+        v.cached,
+        v.requests,
+        crate::validate::stage::tally(v)
+    );
+}
+
 /// Applies the allowlist, writes the report and computes the exit code. Every scanning
 /// command ends here.
 pub fn finish_report(
@@ -694,6 +765,9 @@ pub fn finish_report(
     config: &Config,
     common: &CommonArgs,
 ) -> Result<i32> {
+    if common.fail_on == FailOn::Live && !common.validation.enabled() {
+        bail!("--fail-on live needs --validate (or --access-map)");
+    }
     let baseline = match &common.baseline {
         Some(p) => Some(crate::baseline::Baseline::load(p)?),
         None => None,
@@ -706,6 +780,21 @@ pub fn finish_report(
     });
     summary.suppressed += (before - findings.len()) as u64;
     summary.recount(&findings);
+    if let Some(v) = crate::validate::stage::run(&mut findings, engine, &common.validation)? {
+        summary.validation = v.by_outcome.clone();
+        print_tally(&v);
+    }
+    write_report(command, findings, summary, engine, common)
+}
+
+/// Writes the report and computes the exit code.
+fn write_report(
+    command: &str,
+    findings: Vec<Finding>,
+    summary: Summary,
+    engine: &Engine,
+    common: &CommonArgs,
+) -> Result<i32> {
     let nothing_scanned = summary.files_scanned == 0 && summary.errors > 0;
     let mut report = Report::new(command, findings, summary);
     report.sarif_category = common.sarif_category.clone();
@@ -769,7 +858,12 @@ pub fn write_output(
 
 fn run_rules(action: RulesAction) -> Result<i32> {
     match action {
-        RulesAction::List { format, rules } => {
+        RulesAction::List {
+            format,
+            rules,
+            validated: true,
+        } => crate::validate::listing::run(&rules::load_all(&rules)?, format),
+        RulesAction::List { format, rules, .. } => {
             let all = rules::load_all(&rules)?;
             write_output(None, |w| {
                 match format {

@@ -2,7 +2,7 @@
 //!
 //! Data flows one way: a source (`sources::*`) produces blobs with provenance, the `engine`
 //! matches them against the rule catalogue (`rules`), `scan` turns matches into `finding`s,
-//! and `report` renders them.
+//! `validate` optionally checks which secrets are live, and `report` renders them.
 
 pub mod audit;
 pub mod baseline;
@@ -18,3 +18,4 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod sources;
+pub mod validate;

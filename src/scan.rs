@@ -96,6 +96,9 @@ pub struct Summary {
     pub rules: u64,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+    /// Findings per validation outcome (only when validation ran).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub validation: BTreeMap<String, u64>,
 }
 
 impl Summary {

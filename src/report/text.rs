@@ -85,5 +85,12 @@ pub fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
         s.warnings,
         if s.warnings == 1 { "" } else { "s" },
     )?;
+    if !s.validation.is_empty() {
+        let v: Vec<String> = ["live", "live_restricted", "dead", "unknown"]
+            .iter()
+            .filter_map(|k| s.validation.get(*k).map(|n| format!("{n} {k}")))
+            .collect();
+        writeln!(out, "validation: {}", v.join(", "))?;
+    }
     Ok(())
 }

@@ -88,9 +88,9 @@ pub struct Rule {
     pub references: Vec<String>,
     /// How to rotate a leaked secret of this kind.
     pub remediation: String,
-    /// Live-check description (validation issue).
+    /// How to check whether a found secret is live (see `crate::validate::spec`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub validation: Option<serde_yaml_ng::Value>,
+    pub validation: Option<crate::validate::spec::ValidationSpec>,
     /// Revocation description (revocation issue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<serde_yaml_ng::Value>,
@@ -133,6 +133,9 @@ fn check_shape(r: &Rule) -> Result<()> {
         if p.window == 0 {
             bail!("pair window must be > 0");
         }
+    }
+    if let Some(v) = &r.validation {
+        v.check()?;
     }
     Ok(())
 }
