@@ -121,10 +121,6 @@ fn error_code(body: &str) -> String {
             let s = s + open.len();
             body[s..].find(close).map(|e| body[s..s + e].to_string())
         })
-        .or_else(|| {
-            // HEAD-like answers carry the code in a header instead.
-            None
-        })
         .unwrap_or_default()
 }
 

@@ -13,12 +13,14 @@ use super::safety::is_dns_name;
 use super::spec::{Auth, BodyFormat, Matcher, Method, Outcome, SimpleAuth, ValidationSpec};
 use super::{Check, Inputs};
 
-/// Characters left as is inside a path segment or query value.
+/// Characters left as is inside a query value (RFC 3986 unreserved).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+/// Characters left as is inside a path segment (`pchar` minus `/`, `&`, `=` and `+`).
+const PATH: &AsciiSet = &COMPONENT.remove(b':').remove(b'@');
 
 /// Longest identity value kept.
 const MAX_IDENTITY_LEN: usize = 300;
@@ -28,6 +30,7 @@ const MAX_IDENTITY_ITEMS: usize = 25;
 #[derive(Clone, Copy)]
 enum Esc {
     Raw,
+    Path,
     Component,
     Json,
 }
@@ -35,6 +38,9 @@ enum Esc {
 fn escape(v: &str, esc: Esc) -> String {
     match esc {
         Esc::Raw => v.to_string(),
+        // A whole `.` or `..` segment would walk the path; encode its dots.
+        Esc::Path if v == "." || v == ".." => v.replace('.', "%2E"),
+        Esc::Path => utf8_percent_encode(v, PATH).to_string(),
         Esc::Component => utf8_percent_encode(v, COMPONENT).to_string(),
         Esc::Json => {
             let s = serde_json::to_string(v).unwrap_or_default();
@@ -153,7 +159,7 @@ fn render_url(spec: &ValidationSpec, template: &str, values: &Values<'_>) -> Res
         Some((p, q)) => (p, Some(q)),
         None => (tail_t, None),
     };
-    let mut url = format!("https://{host}{}", values.render(path_t, Esc::Component)?);
+    let mut url = format!("https://{host}{}", values.render(path_t, Esc::Path)?);
     if let Some(q) = query_t {
         url.push('?');
         url.push_str(&values.render(q, Esc::Component)?);
@@ -333,13 +339,28 @@ fn matches(m: &Matcher, resp: &HttpResponse, json: Option<&Value>) -> bool {
     for (ptr, want) in &m.json {
         let Some(j) = json else { return false };
         let found = json_at(j, ptr);
+        // `null` means "present"; a list means "any of these".
+        let wanted: Vec<&Value> = match want {
+            Value::Array(a) => a.iter().collect(),
+            w => vec![w],
+        };
         let ok = match want {
             Value::Null => !found.is_empty(),
-            w => found.iter().any(|f| {
-                *f == w
-                    || (f.is_string() && w.is_string() && f.as_str() == w.as_str())
-                    || scalar(f).is_some_and(|s| scalar(w).is_some_and(|t| s == t))
-            }),
+            // A found array matches when one of its elements does.
+            _ => found
+                .iter()
+                .flat_map(|f| match f {
+                    Value::Array(a) => a.iter().collect::<Vec<_>>(),
+                    other => vec![*other],
+                })
+                .any(|f| {
+                    wanted.iter().any(|w| {
+                        f == *w
+                            || (!f.is_array()
+                                && !f.is_object()
+                                && scalar(f).is_some_and(|s| scalar(w).is_some_and(|t| s == t)))
+                    })
+                }),
         };
         if !ok {
             return false;

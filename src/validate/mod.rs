@@ -151,6 +151,20 @@ pub fn validate_findings(
     opts: &Options,
     warn: &dyn Fn(&str),
 ) -> Result<RunSummary> {
+    let client = SafeClient::new(opts.overrides.clone(), opts.http.clone())?;
+    validate_with_client(findings, specs, opts, &client, warn)
+}
+
+/// Like [`validate_findings`] with a client built once by the caller (its overrides and limits
+/// apply; those in `opts` are ignored).
+pub fn validate_with_client(
+    findings: &mut [Finding],
+    specs: &HashMap<String, ValidationSpec>,
+    opts: &Options,
+    client: &SafeClient,
+    warn: &dyn Fn(&str),
+) -> Result<RunSummary> {
+    let sent_before = client.requests_sent();
     let mut disk = match &opts.cache {
         Some(p) if !opts.dry_run => Some(cache::DiskCache::open(p)?),
         _ => None,
@@ -183,7 +197,6 @@ pub fn validate_findings(
         ..RunSummary::default()
     };
     let mut results: Vec<Option<Check>> = vec![None; jobs.len()];
-    let client = SafeClient::new(opts.overrides.clone(), opts.http.clone())?;
     let mut pending: Vec<usize> = Vec::new();
     for (j, job) in jobs.iter().enumerate() {
         let Some(spec) = specs.get(&job.rule_id) else {
@@ -201,7 +214,7 @@ pub fn validate_findings(
             continue;
         }
         if opts.dry_run {
-            let line = plan_line(spec, job, &client);
+            let line = plan_line(spec, job, client);
             let first = &findings[job.findings[0]];
             summary.plan.push(format!(
                 "{} {} at {}:{} ({} finding{}) → {}",
@@ -239,7 +252,6 @@ pub fn validate_findings(
             futures_util::stream::iter(pending.iter().copied())
                 .map(|j| {
                     let job = &jobs[j];
-                    let client = &client;
                     async move {
                         let spec = &specs[&job.rule_id];
                         let inputs = Inputs {
@@ -257,7 +269,7 @@ pub fn validate_findings(
             results[j] = Some(c);
         }
     }
-    summary.requests = client.requests_sent();
+    summary.requests = client.requests_sent() - sent_before;
     for (j, job) in jobs.iter().enumerate() {
         let mut check = results[j]
             .take()

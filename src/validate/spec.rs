@@ -229,7 +229,8 @@ impl<'de> Deserialize<'de> for StatusSet {
 pub struct Matcher {
     /// Statuses this matcher applies to.
     pub status: StatusSet,
-    /// JSON pointer → expected value (`/ok: false`). A `null` expectation means "present".
+    /// JSON pointer → expected value (`/ok: false`). A `null` expectation means "present"; a
+    /// list means "any of these values".
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub json: BTreeMap<String, serde_json::Value>,
     /// Header name → regex the header value must match.
@@ -400,13 +401,19 @@ impl ValidationSpec {
         }
         let carried = match &self.auth {
             Some(Auth::Simple(SimpleAuth::None)) => {
-                self.headers.values().any(|h| h.contains('{'))
-                    || self.body.as_deref().is_some_and(|b| b.contains('{'))
+                let templated = |t: &str| {
+                    ["{secret}", "{part.", "{var."]
+                        .iter()
+                        .any(|p| t.contains(p))
+                };
+                self.headers.values().any(|h| templated(h))
+                    || self.body.as_deref().is_some_and(templated)
+                    || templated(url)
             }
             _ => true,
         };
         if !carried {
-            bail!("validation: auth none but no header or body template carries the secret");
+            bail!("validation: auth none but no url, header or body template carries the secret");
         }
         for (name, v) in &self.vars {
             if !valid_ident(name) {
