@@ -32,7 +32,8 @@ pub struct ValidateFlags {
         value_delimiter = ','
     )]
     pub endpoints: Vec<String>,
-    /// Validation dry run: list which host would receive which secret; send nothing.
+    /// Dry run: send and change nothing. With validation, list which host would receive which
+    /// secret; with `redact`, show what would change.
     #[arg(long, help_heading = "Validation")]
     pub dry_run: bool,
     /// Also try database connection strings (connect and authenticate only, never query).

@@ -50,9 +50,6 @@ pub struct RedactArgs {
     /// Do not ask for confirmation.
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Show what would change and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     /// Keep no copy of the originals.
     #[arg(long, conflicts_with = "backup_dir")]
     pub no_backup: bool,
@@ -224,7 +221,8 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
     }
     let stdout = std::io::stdout();
     print_plan(&plan, &mut stdout.lock())?;
-    if args.dry_run {
+    // `--dry-run` is the shared flag (it also keeps validation from sending anything).
+    if args.common.validation.dry_run {
         println!(
             "dry run: {} replacements in {} files; nothing changed",
             plan.len(),
