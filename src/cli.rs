@@ -50,7 +50,7 @@ pub enum Command {
     Redact(crate::sources::agents::cmd::RedactArgs),
     /// Re-check the findings of an earlier JSON/JSONL report (secrets are re-read from their
     /// files).
-    Validate(ValidateArgs),
+    Validate(crate::validate::command::ValidateArgs),
     /// List or check the rule catalogue.
     Rules {
         /// What to do with the rules.
@@ -256,17 +256,6 @@ pub struct CommonArgs {
     pub validation: crate::validate::stage::ValidateFlags,
 }
 
-/// `leakhound validate`
-#[derive(Debug, Clone, Args)]
-pub struct ValidateArgs {
-    /// Earlier report (`--format json` or `jsonl`; `-` for stdin).
-    #[arg(long, value_name = "FILE")]
-    pub from: PathBuf,
-    /// Shared flags.
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
 /// `leakhound scan`
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
@@ -411,7 +400,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Git(args) => run_git(args),
         Command::Agents(args) => crate::sources::agents::cmd::run_agents(args),
         Command::Redact(args) => crate::sources::agents::cmd::run_redact(args),
-        Command::Validate(args) => run_validate(args),
+        Command::Validate(args) => crate::validate::command::run(args),
         Command::Rules { action } => run_rules(action),
         Command::Baseline {
             action: BaselineAction::Create(args),
@@ -715,46 +704,6 @@ fn run_image(args: ImageArgs) -> Result<i32> {
     finish_report("image", findings, summary, &engine, &config, common)
 }
 
-fn run_validate(args: ValidateArgs) -> Result<i32> {
-    let mut common = args.common;
-    common.validation.validate = true;
-    let config = load_config(&common)?;
-    init_threads(common.threads);
-    let engine = build_engine(&common, &config)?;
-    let (mut findings, mut summary) = crate::validate::reread::load(&args.from)?;
-    for w in crate::validate::reread::recover(&mut findings, &engine, common.show_secrets) {
-        eprintln!("warning: {w}");
-        summary.warnings += 1;
-    }
-    let (lost, mut found): (Vec<Finding>, Vec<Finding>) = findings
-        .into_iter()
-        .partition(crate::validate::reread::is_unrecovered);
-    if let Some(v) = crate::validate::stage::run(&mut found, &engine, &common.validation)? {
-        print_tally(&v);
-    }
-    found.extend(lost);
-    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    summary.validation.clear();
-    for f in &found {
-        if let Some(v) = &f.validation {
-            *summary.validation.entry(v.status.clone()).or_insert(0) += 1;
-        }
-    }
-    summary.recount(&found);
-    write_report("validate", found, summary, &engine, &common)
-}
-
-fn print_tally(v: &crate::validate::RunSummary) {
-    eprintln!(
-        "validation: {} credential{} ({} cached, {} requests): {}",
-        v.credentials,
-        if v.credentials == 1 { "" } else { "s" },
-        v.cached,
-        v.requests,
-        crate::validate::stage::tally(v)
-    );
-}
-
 /// Applies the allowlist, writes the report and computes the exit code. Every scanning
 /// command ends here.
 pub fn finish_report(
@@ -782,13 +731,13 @@ pub fn finish_report(
     summary.recount(&findings);
     if let Some(v) = crate::validate::stage::run(&mut findings, engine, &common.validation)? {
         summary.validation = v.by_outcome.clone();
-        print_tally(&v);
+        crate::validate::command::print_tally(&v);
     }
     write_report(command, findings, summary, engine, common)
 }
 
 /// Writes the report and computes the exit code.
-fn write_report(
+pub(crate) fn write_report(
     command: &str,
     findings: Vec<Finding>,
     summary: Summary,

@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod azure;
 pub mod cache;
+pub mod command;
 pub mod database;
 pub mod gcp;
 pub mod http;
