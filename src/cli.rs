@@ -777,6 +777,19 @@ pub fn write_output(
     f: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
     match output {
+        // A device or FIFO (`-o /dev/null`, `-o /dev/stdout`, a pipe) is written in place:
+        // the temporary-file-and-rename below would replace the node with a regular file.
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("output {}: cannot open", path.display()))?;
+            let mut w = BufWriter::new(file);
+            f(&mut w)?;
+            w.flush()
+                .with_context(|| format!("output {}: cannot write", path.display()))?;
+            Ok(())
+        }
         Some(path) => {
             let dir = path
                 .parent()
