@@ -143,20 +143,30 @@ impl Resolve for GuardedResolver {
                     .await
                     .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)??
                     .collect();
-            if addrs.is_empty() {
-                return Err(format!("{host}: no addresses").into());
-            }
-            // Any disallowed answer refuses the whole name (defeats mixed/rebinding answers).
-            if let Some(bad) = addrs.iter().find(|a| !addr_allowed(a.ip(), overridden)) {
-                return Err(format!(
-                    "refused: {host} resolves to {} (private, loopback, link-local or metadata)",
-                    bad.ip()
-                )
-                .into());
-            }
-            Ok(Box::new(addrs.into_iter()) as Addrs)
+            let ok = vet_addresses(&host, addrs, overridden)?;
+            Ok(Box::new(ok.into_iter()) as Addrs)
         })
     }
+}
+
+/// Checks a DNS answer: every address must be allowed, or the whole name is refused (a mixed
+/// answer is how DNS rebinding sneaks a private address in). The vetted addresses are the only
+/// ones the connection may use.
+pub fn vet_addresses(
+    host: &str,
+    addrs: Vec<SocketAddr>,
+    overridden: bool,
+) -> Result<Vec<SocketAddr>, String> {
+    if addrs.is_empty() {
+        return Err(format!("{host}: no addresses"));
+    }
+    if let Some(bad) = addrs.iter().find(|a| !addr_allowed(a.ip(), overridden)) {
+        return Err(format!(
+            "refused: {host} resolves to {} (private, loopback, link-local or metadata)",
+            bad.ip()
+        ));
+    }
+    Ok(addrs)
 }
 
 /// The client. One per validation run; share it by reference.
@@ -462,6 +472,38 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn dns_answers_are_vetted_as_a_whole() {
+        let a = |s: &str| -> SocketAddr { format!("{s}:443").parse().unwrap() };
+        assert!(vet_addresses("h", vec![a("93.184.216.34")], false).is_ok());
+        assert!(vet_addresses("h", vec![a("127.0.0.1")], false).is_err());
+        assert!(vet_addresses("h", vec![a("127.0.0.1")], true).is_ok());
+        assert!(vet_addresses("h", vec![a("93.184.216.34"), a("10.0.0.1")], false).is_err());
+        assert!(vet_addresses("h", vec![a("169.254.169.254")], true).is_err());
+        assert!(vet_addresses("h", vec![a("[fd00:ec2::254]")], true).is_err());
+        assert!(vet_addresses("h", vec![], false).is_err());
+    }
+
+    #[test]
+    fn the_resolver_refuses_loopback_for_hosts_not_named_in_an_override() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let resolve = |targets: &[&str]| {
+            let r = GuardedResolver {
+                override_targets: targets.iter().map(|s| s.to_string()).collect(),
+                lookups: Arc::new(AtomicU64::new(0)),
+            };
+            rt.block_on(r.resolve("localhost".parse().unwrap()))
+                .map(|a| a.count())
+                .map_err(|e| e.to_string())
+        };
+        let e = resolve(&[]).unwrap_err();
+        assert!(e.contains("refused") && e.contains("127.0.0.1"), "{e}");
+        assert!(resolve(&["localhost"]).unwrap() >= 1);
     }
 
     #[test]
