@@ -4,6 +4,7 @@
 //! fake secret every few megabytes.
 //!
 //!   cargo run --release --example gen_transcripts -- DIR [TOTAL_MB]     (default 2048)
+//!   cargo run --example gen_transcripts -- --fixtures DIR   (one small file per supported format)
 
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
@@ -217,6 +218,15 @@ fn codex(path: &Path, size: usize, seed: u64, day: u64, g: &mut fixtures::Gen) -
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--fixtures") {
+        let Some(dir) = args.get(2).map(PathBuf::from) else {
+            eprintln!("usage: gen_transcripts --fixtures DIR");
+            std::process::exit(2);
+        };
+        let planted = fixtures::build_home(&dir, "demo");
+        println!("{} planted secrets under {}", planted.len(), dir.display());
+        return;
+    }
     let Some(dir) = args.get(1).map(PathBuf::from) else {
         eprintln!("usage: gen_transcripts DIR [TOTAL_MB]");
         std::process::exit(2);

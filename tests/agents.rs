@@ -591,6 +591,25 @@ fn bad_input_warns_and_scans_the_rest() {
     assert_eq!(fs::read(&locked).unwrap(), before);
 }
 
+/// The body of the `fuzz/` target: parse, decode, and map every view byte back into the input.
+fn parse_and_map(data: &[u8]) {
+    use agents::{json, view::View};
+    use std::borrow::Cow;
+    let Ok(doc) = json::parse(data, json::MAX_DEPTH) else {
+        return;
+    };
+    for i in 0..doc.nodes.len() {
+        let _ = json::pointer(&doc.path(data, i));
+    }
+    let v = View::json(Cow::Borrowed(data), doc, 3);
+    let n = v.text().len();
+    for k in (0..n).step_by((n / 64).max(1)) {
+        let (a, b) = v.map_range(k, (k + 7).min(n));
+        assert!(a <= b && b <= data.len(), "{k}: {a}..{b} of {}", data.len());
+        let _ = v.pointers(k);
+    }
+}
+
 /// Deterministic fuzzing of the transcript parser: mutated fixtures never panic or hang.
 #[test]
 fn mutated_transcripts_never_panic() {
@@ -624,6 +643,10 @@ fn mutated_transcripts_never_panic() {
                 _ => d.splice(i..i, b"\\u00".iter().copied()).for_each(drop),
             }
         }
+        for line in d.split(|&b| b == b'\n') {
+            parse_and_map(line);
+        }
+        parse_and_map(&d);
         // Keep the name so detection picks the same format.
         let dest = out
             .join(format!("{round}"))
