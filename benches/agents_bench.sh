@@ -6,6 +6,7 @@
 # the plain filesystem scan).
 #   bash benches/agents_bench.sh [TOTAL_MB]      (default: 2048 MB)
 #   PEERS=0 bash benches/agents_bench.sh 512     (leakhound only)
+#   RUNS=1 WARMUP=0 bash benches/agents_bench.sh  (one timed run each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-2048}
@@ -34,7 +35,7 @@ fi
 cd "$WORK"
 [ "$PEERS" = 1 ] && { $KF >/dev/null 2>&1 || true; }   # warm Kingfisher's rule cache
 cat $(find "$TREE" -type f) >/dev/null                   # warm the page cache
-hyperfine -N -w 1 -r "${RUNS:-3}" -i --export-json "$WORK/hf.json" "${cmds[@]}" >/dev/null
+hyperfine -N -w "${WARMUP:-1}" -r "${RUNS:-3}" -i --export-json "$WORK/hf.json" "${cmds[@]}" >/dev/null
 rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$WORK/rss" || true; tail -1 "$WORK/rss"; }
 RSS=()
 for n in $names; do

@@ -95,6 +95,12 @@ fn detect_format(path: &Path, head: &[u8]) -> Format {
         }
         _ => {}
     }
+    if lp.contains("/.claude/")
+        && (lp.contains("/tool-results/") || lp.contains("/paste-cache/"))
+        && !name.ends_with(".json")
+    {
+        return Format::ClaudeSideFile;
+    }
     let t = head.trim_ascii_start();
     if !matches!(t.first(), Some(b'{' | b'[')) {
         return Format::Text;
@@ -234,6 +240,10 @@ mod tests {
             Format::AiderChat
         );
         assert_eq!(d("x/notes.txt", "hello").0, Format::Text);
+        assert_eq!(
+            d("/h/.claude/projects/-x/s1/tool-results/toolu_1.txt", "out").0,
+            Format::ClaudeSideFile
+        );
         assert_eq!(
             d("x/state.vscdb", "SQLite format 3\0...").0,
             Format::CursorDb

@@ -183,7 +183,12 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &Options, edits: Option<&
                     return;
                 }
                 scanner.warn(format!(
-                    "{display}: {len} bytes is over the record limit; scanned as plain text"
+                    "{display}: {len} bytes is over the record limit; scanned as plain text{}",
+                    if edits.is_some() {
+                        " (redact cannot rewrite it)"
+                    } else {
+                        ""
+                    }
                 ));
                 let source = crate::finding::Source::Agent(Box::new(crate::finding::AgentOrigin {
                     agent: format.agent().to_string(),

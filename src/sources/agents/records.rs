@@ -136,7 +136,7 @@ impl FileScan<'_, '_> {
         if matches.is_empty() {
             return;
         }
-        let tt = self.format.text_tracker();
+        let tt = self.format.text_tracker(self.path);
         let place = self.place(base_offset, base_line, record);
         let found = emit::findings(
             self.scanner,

@@ -61,14 +61,15 @@ impl Reassembler {
         s.pieces.push((s.text.len(), frag));
         s.text.extend_from_slice(&dec);
         if s.text.len() > MAX_STREAM {
-            let last = s.pieces.pop();
+            // Scan everything so far, then keep the last piece so a value straddling it and
+            // the next piece is still joined.
+            let last = s.pieces.last().map(|(_, f)| f.clone());
             let full = std::mem::take(s);
             let found = scan(full, scanner, edits, place);
             scanner.push_findings(found);
-            if let Some((_, f)) = last {
-                let dec = json::unescape(&f.raw).into_owned();
+            if let Some(f) = last {
+                s.text = json::unescape(&f.raw).into_owned();
                 s.pieces.push((0, f));
-                s.text = dec;
             }
         }
     }
@@ -182,4 +183,105 @@ fn scan(
         e.extend(new_edits);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::{Engine, EngineOptions};
+    use crate::progress::Progress;
+    use crate::rules::template::{Rng, expand};
+    use crate::scan::ScanOptions;
+
+    fn frag(line: u64, offset: u64, text: &str) -> Fragment {
+        Fragment {
+            line,
+            column: 1,
+            offset,
+            raw: json::escape(text.as_bytes()),
+            pointer: "/v".into(),
+            attribution: Attribution::default(),
+        }
+    }
+
+    #[test]
+    fn joins_pieces_across_records_and_buffer_flushes() {
+        let rules = crate::rules::load_all(&[]).unwrap();
+        let engine = Engine::new(rules, EngineOptions::default()).unwrap();
+        let scanner = Scanner::new(&engine, ScanOptions::default(), Progress::hidden());
+        let tok = expand("«token:github_crc32:ghp_»", &mut Rng::from_seed("split")).unwrap();
+        let place = Placement {
+            path: Path::new("x.jsonl"),
+            display: "x.jsonl",
+            format: super::super::formats::Format::VsCodeChat,
+            base_offset: 0,
+            base_line: 1,
+            fixed_line: false,
+            record: None,
+            key: None,
+            target: Target::File,
+        };
+        let edits = Edits::default();
+        let mut r = Reassembler::default();
+        // Enough filler that the buffer is flushed right after the first half of the token.
+        let filler = "lorem ipsum dolor sit amet\n".repeat(4096);
+        let mut line = 0;
+        while r
+            .streams
+            .get("s")
+            .is_none_or(|s| s.text.len() + filler.len() <= MAX_STREAM)
+        {
+            line += 1;
+            r.push(
+                "s".into(),
+                frag(line, line * 1000, &filler),
+                &scanner,
+                Some(&edits),
+                &place,
+            );
+        }
+        let (a, b) = tok.split_at(15);
+        // Pad the first half so the buffer overflows (and is flushed) right after it.
+        let pad = MAX_STREAM + 1 - r.streams["s"].text.len();
+        let first = format!("{}\nGITHUB_TOKEN={a}", "x".repeat(pad));
+        r.push(
+            "s".into(),
+            frag(line + 1, 77_000, &first),
+            &scanner,
+            Some(&edits),
+            &place,
+        );
+        assert_eq!(r.streams["s"].pieces.len(), 1, "flushed, last piece kept");
+        r.push(
+            "s".into(),
+            frag(line + 2, 88_000, &format!("{b} done")),
+            &scanner,
+            Some(&edits),
+            &place,
+        );
+        r.finish(&scanner, Some(&edits), &place);
+        let (found, _) = scanner.finish();
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(f.rule_id, "github.pat.classic");
+        assert_eq!(f.location.line as u64, line + 1);
+        let Source::Agent(o) = &f.source else {
+            panic!()
+        };
+        assert_eq!(
+            o.reassembled_from.as_deref(),
+            Some(&*format!("lines {}–{}", line + 1, line + 2))
+        );
+        let e = edits.into_inner().unwrap();
+        assert_eq!(e.len(), 2);
+        let at = 77_000 + pad as u64 + 2 + 13;
+        assert_eq!((e[0].start, e[0].end), (at, at + 15));
+        assert!(e[0].marker.starts_with("[REDACTED:github.pat.classic:"));
+        assert_eq!(
+            (e[1].start, e[1].end, e[1].marker.as_str()),
+            (88_000, 88_000 + 25, "")
+        );
+    }
 }

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
+use std::path::Path;
+
 use crate::sources::agents::attrib::{
-    Attribution, Record, Tracker, index_at, normalize_time, starts_with,
+    Attribution, Record, TextTracker, Tracker, index_at, normalize_time, starts_with,
 };
 
 use super::input_summary;
@@ -157,5 +159,39 @@ impl Tracker for History {
             }),
             ..Default::default()
         }
+    }
+}
+
+/// `projects/<cwd>/<session>/tool-results/<tool_use_id>.txt` (the full output of a tool whose
+/// transcript entry keeps only a preview) and `paste-cache/<hash>.txt` (long pasted prompts).
+pub struct SideFile {
+    attribution: Attribution,
+}
+
+impl SideFile {
+    /// Attribution from the file's place in the tree.
+    pub fn new(path: &Path) -> SideFile {
+        let name = |p: Option<&Path>| {
+            p.and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        };
+        let dir = path.parent();
+        let mut a = Attribution::default();
+        if name(dir).as_deref() == Some("tool-results") {
+            a.session = name(dir.and_then(Path::parent));
+            a.role = Some("tool".into());
+            a.field = Some("tool_result".into());
+            a.tool_call_id = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        } else {
+            a.role = Some("user".into());
+            a.field = Some("pasted_text".into());
+        }
+        SideFile { attribution: a }
+    }
+}
+
+impl TextTracker for SideFile {
+    fn attribute(&self, _src: &[u8], _offset: usize) -> Attribution {
+        self.attribution.clone()
     }
 }

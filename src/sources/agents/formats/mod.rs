@@ -82,7 +82,10 @@ pub enum Format {
     GenericJson,
     /// SQLite of unknown shape (e.g. an Agents SDK session store).
     GenericSqlite,
-    /// Any other text (tool-result sidecars, paste cache, shell snapshots, …).
+    /// Claude Code side files: `tool-results/<id>.txt` (full tool output) and
+    /// `paste-cache/<hash>.txt` (long pasted prompts).
+    ClaudeSideFile,
+    /// Any other text (file-history copies, shell snapshots, …).
     Text,
 }
 
@@ -116,6 +119,7 @@ impl Format {
             Format::GenericJsonl => "jsonl",
             Format::GenericJson => "json",
             Format::GenericSqlite => "sqlite",
+            Format::ClaudeSideFile => "claude-code-side-file",
             Format::Text => "text",
         }
     }
@@ -123,7 +127,7 @@ impl Format {
     /// The agent (or tool) that writes it.
     pub fn agent(self) -> &'static str {
         match self {
-            Format::ClaudeSession | Format::ClaudeHistory => "Claude Code",
+            Format::ClaudeSession | Format::ClaudeHistory | Format::ClaudeSideFile => "Claude Code",
             Format::CodexRollout | Format::CodexHistory => "Codex CLI",
             Format::GeminiChat
             | Format::GeminiChatJson
@@ -174,6 +178,7 @@ impl Format {
             | Format::AiderChat
             | Format::AiderInput
             | Format::AiderLlm
+            | Format::ClaudeSideFile
             | Format::Text => Container::Text,
         }
     }
@@ -209,8 +214,9 @@ impl Format {
     }
 
     /// Attribution for text formats.
-    pub fn text_tracker(self) -> Box<dyn TextTracker> {
+    pub fn text_tracker(self, path: &Path) -> Box<dyn TextTracker> {
         match self {
+            Format::ClaudeSideFile => Box::new(claude::SideFile::new(path)),
             Format::AiderChat | Format::AiderInput | Format::AiderLlm => {
                 Box::new(aider::Aider { format: self })
             }
