@@ -351,6 +351,7 @@ fn redact_keeps_files_valid_and_changes_only_secrets() {
         .args(["redact", "--yes", "--no-progress", "--backup-dir"])
         .arg(&backups)
         .arg(&root)
+        .env("XDG_DATA_HOME", home.path().join("data"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -418,6 +419,17 @@ fn redact_keeps_files_valid_and_changes_only_secrets() {
         vals.iter()
             .any(|v| v.contains("[REDACTED:anthropic.api_key:"))
     );
+    // The audit log names every replaced secret by fingerprint, never by value.
+    let log = fs::read_to_string(home.path().join("data/leakhound/audit.jsonl")).unwrap();
+    for pl in &planted {
+        assert!(!log.contains(&pl.secret), "{} in the audit log", pl.label);
+        assert!(
+            log.contains(&fingerprint(pl.rule, &pl.secret)),
+            "{} not audited",
+            pl.label
+        );
+    }
+    assert!(log.lines().all(|l| l.contains("\"action\":\"redact\"")));
     // Rescanning finds nothing.
     let (findings, code, stderr) = run_json(
         &["agents", "--every-occurrence", root.to_str().unwrap()],
@@ -454,6 +466,7 @@ fn crash_mid_write_leaves_the_old_file() {
     let out = bin()
         .args(["redact", "--yes", "--no-backup", "--no-progress"])
         .arg(&p)
+        .env("XDG_DATA_HOME", home.path())
         .env(redact::ABORT_ENV, "100000")
         .output()
         .unwrap();
@@ -577,6 +590,7 @@ fn bad_input_warns_and_scans_the_rest() {
     let out = bin()
         .args(["redact", "--yes", "--no-backup", "--no-progress"])
         .arg(&locked)
+        .env("XDG_DATA_HOME", home.path())
         .output()
         .unwrap();
     assert_eq!(

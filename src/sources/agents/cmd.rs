@@ -174,6 +174,35 @@ fn print_plan(plan: &Plan, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// Appends one audit record per secret replaced (or not) in `path`.
+fn audit(
+    log: &Path,
+    path: &Path,
+    secrets: &[(String, String, u64)],
+    result: &Result<redact::Done>,
+) {
+    let (outcome, detail) = match result {
+        Ok(d) => (
+            "redacted",
+            d.backup
+                .as_ref()
+                .map(|b| format!("backup {}", b.display()))
+                .unwrap_or_default(),
+        ),
+        Err(e) => ("error", format!("{e:#}")),
+    };
+    for (rule, fp, line) in secrets {
+        let mut rec =
+            crate::audit::Record::now("redact", rule, fp, &format!("{}:{line}", path.display()));
+        rec.outcome = outcome.to_string();
+        rec.detail = detail.clone();
+        if let Err(err) = crate::audit::append(log, &rec) {
+            eprintln!("warning: {err:#}");
+            return;
+        }
+    }
+}
+
 /// Runs `leakhound redact`.
 pub fn run_redact(args: RedactArgs) -> Result<i32> {
     let common = &args.common;
@@ -242,6 +271,7 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
     let mut failed = 0usize;
     let mut done_files = 0usize;
     let mut replaced = 0usize;
+    let audit_path = crate::audit::default_path();
     for (path, edits) in &plan.files {
         let Some(stamp) = stamps.get(path).copied() else {
             eprintln!(
@@ -251,7 +281,14 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
             failed += 1;
             continue;
         };
-        match redact::redact_file(path, edits, stamp, backup_dir.as_deref()) {
+        let result = redact::redact_file(path, edits, stamp, backup_dir.as_deref());
+        let secrets = plan
+            .secrets
+            .get(path)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        audit(&audit_path, path, secrets, &result);
+        match result {
             Ok(d) => {
                 done_files += 1;
                 replaced += d.replaced;

@@ -47,6 +47,8 @@ pub struct Edit {
     pub line: u64,
     /// The rule.
     pub rule_id: String,
+    /// Fingerprint of the secret (for the audit log).
+    pub fingerprint: String,
 }
 
 /// The replacement text of a secret.
@@ -176,6 +178,7 @@ pub fn findings(
             marker: marker(&f.rule_id, &f.fingerprint),
             line,
             rule_id: f.rule_id.clone(),
+            fingerprint: f.fingerprint.clone(),
         });
         out.push(f);
     }

@@ -49,6 +49,8 @@ impl Stamp {
 pub struct Plan {
     /// File → its edits, sorted by target and start.
     pub files: BTreeMap<PathBuf, Vec<Edit>>,
+    /// File → every secret replaced there (rule, fingerprint, line), before merging overlaps.
+    pub secrets: BTreeMap<PathBuf, Vec<(String, String, u64)>>,
 }
 
 impl Plan {
@@ -63,6 +65,16 @@ impl Plan {
             ))
         });
         let mut files: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
+        let mut secrets: BTreeMap<PathBuf, Vec<(String, String, u64)>> = BTreeMap::new();
+        for e in &edits {
+            if !e.marker.is_empty() {
+                let s = (e.rule_id.clone(), e.fingerprint.clone(), e.line);
+                let list = secrets.entry(e.path.clone()).or_default();
+                if !list.contains(&s) {
+                    list.push(s);
+                }
+            }
+        }
         for e in edits {
             let list = files.entry(e.path.clone()).or_default();
             match list.last_mut() {
@@ -79,7 +91,7 @@ impl Plan {
                 _ => list.push(e),
             }
         }
-        Plan { files }
+        Plan { files, secrets }
     }
 
     /// Number of replacements.
@@ -357,6 +369,7 @@ mod tests {
             marker: marker.into(),
             line: 1,
             rule_id: "r".into(),
+            fingerprint: "f".into(),
         }
     }
 

@@ -151,6 +151,7 @@ fn scan(
                 marker: if i == fi { mk.clone() } else { String::new() },
                 line: frag.line,
                 rule_id: f.rule_id.clone(),
+                fingerprint: f.fingerprint.clone(),
             });
         }
         let first = &s.pieces[fi].1;
