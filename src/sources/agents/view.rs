@@ -51,6 +51,46 @@ pub struct View<'a> {
     pieces: Vec<Piece>,
 }
 
+/// Keys whose long base64 values are opaque by construction (Claude `thinking.signature`,
+/// Codex `reasoning.encrypted_content`, OTLP `bytesValue`).
+const OPAQUE_KEYS: &[&[u8]] = &[b"signature", b"encrypted_content", b"bytesValue"];
+
+/// Keys naming a media type next to an inline `data` blob.
+const MEDIA_KEYS: &[&str] = &["media_type", "mimeType", "mime_type"];
+
+fn is_base64ish(d: &[u8]) -> bool {
+    d.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
+}
+
+/// Opaque blobs that are never credentials and are expensive to decode: encrypted reasoning,
+/// thinking signatures, and inline images or audio. They are left out of the view (TRANSCRIPTS
+/// §1.4 and §11).
+fn opaque(raw: &[u8], doc: &Doc, i: usize) -> bool {
+    let n = &doc.nodes[i];
+    let content = &raw[n.start..n.end];
+    if content.len() < 256 {
+        return false;
+    }
+    if content.starts_with(b"data:image/") || content.starts_with(b"data:audio/") {
+        return true;
+    }
+    let json::Key::Name { start, end } = n.key else {
+        return false;
+    };
+    let key = &raw[start..end];
+    if OPAQUE_KEYS.contains(&key) {
+        return is_base64ish(content);
+    }
+    key == b"data"
+        && MEDIA_KEYS.iter().any(|m| {
+            doc.child(raw, n.parent, m)
+                .and_then(|c| doc.str(raw, c))
+                .is_some_and(|t| t.starts_with("image/") || t.starts_with("audio/"))
+        })
+        && is_base64ish(content)
+}
+
 fn looks_like_json(d: &[u8]) -> bool {
     let t = d.trim_ascii();
     t.len() >= 2 && matches!((t[0], t[t.len() - 1]), (b'{', b'}') | (b'[', b']'))
@@ -142,6 +182,7 @@ impl<'a> View<'a> {
     pub fn json(src: Cow<'a, [u8]>, doc: Doc, depth: usize) -> View<'a> {
         let mut pieces = Vec::new();
         let mut text = Vec::new();
+        let changed;
         {
             let raw: &[u8] = &src;
             let has_arrow = memmem::find(raw, ARROW).is_some();
@@ -151,15 +192,32 @@ impl<'a> View<'a> {
                     continue;
                 };
                 let content = &raw[n.start..n.end];
-                if !(escaped || has_arrow && memmem::find(content, ARROW).is_some()) {
+                let skip = opaque(raw, &doc, i);
+                if !(skip || escaped || has_arrow && memmem::find(content, ARROW).is_some()) {
                     continue;
                 }
                 if text.is_empty() {
                     text.reserve(raw.len());
                 }
-                let dec = json::unescape(content);
                 text.extend_from_slice(&raw[cursor..n.start]);
                 let out_start = text.len();
+                if skip {
+                    // An empty piece keeps the offsets of what follows.
+                    pieces.push(Piece {
+                        out_start,
+                        out_end: out_start,
+                        src_start: n.start,
+                        src_end: n.end,
+                        node: i,
+                        kind: PieceKind::Decoded {
+                            unescape: false,
+                            map: None,
+                        },
+                    });
+                    cursor = n.end;
+                    continue;
+                }
+                let dec = json::unescape(content);
                 let kind = match (depth > 0 && looks_like_json(&dec))
                     .then(|| json::parse(&dec, json::MAX_DEPTH).ok())
                     .flatten()
@@ -196,12 +254,13 @@ impl<'a> View<'a> {
                 });
                 cursor = n.end;
             }
-            if !pieces.is_empty() {
+            changed = !pieces.is_empty();
+            if changed {
                 text.extend_from_slice(&raw[cursor..]);
             }
         }
         View {
-            text: (!pieces.is_empty()).then_some(text),
+            text: changed.then_some(text),
             src,
             doc: Some(doc),
             pieces,
@@ -405,6 +464,24 @@ mod tests {
         let s = memmem::find(t, b"VALUE1").unwrap();
         let (a, b) = v.map_range(s, s + 6);
         assert_eq!(&raw.as_bytes()[a..b], b"VALUE1");
+    }
+
+    #[test]
+    fn opaque_blobs_are_left_out_and_offsets_still_map() {
+        let blob = "QUJD".repeat(100);
+        let raw = format!(
+            r#"{{"signature":"{blob}","source":{{"media_type":"image/png","data":"{blob}"}},"t":"a\nSECRET9"}}"#
+        );
+        let v = view(raw.as_bytes());
+        let t = v.text();
+        assert!(memmem::find(t, blob.as_bytes()).is_none());
+        let s = memmem::find(t, b"SECRET9").unwrap();
+        let (a, b) = v.map_range(s, s + 7);
+        assert_eq!(&raw.as_bytes()[a..b], b"SECRET9");
+        assert_eq!(v.pointers(s), vec!["/t".to_string()]);
+        // A short value or an unrelated key stays.
+        let raw = format!(r#"{{"data":"{blob}"}}"#);
+        assert!(view(raw.as_bytes()).is_verbatim());
     }
 
     #[test]
