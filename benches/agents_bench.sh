@@ -20,7 +20,7 @@ if [ "$PEERS" = 1 ] && [ ! -x "$P/kingfisher" ]; then bash ../shared/bench/insta
 cargo build -q --release --example gen_transcripts
 cargo build -q --release
 [ -d "$TREE" ] || ./target/release/examples/gen_transcripts "$TREE" "$MB"
-BYTES=$(find "$TREE" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+BYTES=$(find "$TREE" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%d", s}')
 LH="$PWD/target/release/leakhound"
 AG="$LH agents $TREE --no-progress --format json -o $WORK/agents.json"
 SC="$LH scan $TREE --no-progress --format json -o $WORK/scan.json"
@@ -36,7 +36,7 @@ cd "$WORK"
 [ "$PEERS" = 1 ] && { $KF >/dev/null 2>&1 || true; }   # warm Kingfisher's rule cache
 cat $(find "$TREE" -type f) >/dev/null                   # warm the page cache
 hyperfine -N -w "${WARMUP:-1}" -r "${RUNS:-3}" -i --export-json "$WORK/hf.json" "${cmds[@]}" >/dev/null
-rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$WORK/rss" || true; tail -1 "$WORK/rss"; }
+rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$WORK/rss" || true; tail -1 "$WORK/rss"; tail -1 "$WORK/rss" >>"$WORK/rss.log"; }
 RSS=()
 for n in $names; do
   case $n in agents) RSS+=("$(rss $AG)");; scan) RSS+=("$(rss $SC)");; kingfisher) RSS+=("$(rss $KF)");; gitleaks) RSS+=("$(rss $GL)");; esac
