@@ -7,46 +7,34 @@
 use leakhound::rules::template::{Rng, expand};
 
 const WORDS: &[&str] = &[
-    "user",
-    "account",
-    "request",
-    "response",
-    "handler",
-    "config",
-    "client",
-    "server",
-    "cache",
-    "value",
-    "buffer",
+    "user", "account", "request", "response", "handler", "config", "client", "server", "cache",
+    "value", "buffer", "session", "index", "record", "stream", "parser", "error", "result",
+    "options", "builder", "context", "manager", "service", "path", "name", "count", "items",
+    "header", "payload", "message", "node", "entry", "state", "event", "queue", "table",
+];
+
+/// Credential-flavoured words; real source code has them in well under 1% of lines
+/// (0.6% of the lines of the crates in a cargo registry), so they are drawn rarely.
+const SECRETISH: &[&str] = &[
     "token",
-    "session",
-    "index",
-    "record",
-    "stream",
-    "parser",
-    "error",
-    "result",
-    "options",
-    "builder",
-    "context",
-    "manager",
-    "service",
-    "key",
-    "path",
-    "name",
-    "count",
-    "items",
     "password_hash",
     "secret_name",
     "auth",
-    "header",
-    "payload",
-    "message",
+    "key",
+    "api_key",
 ];
 
+fn word(r: &mut Rng) -> &'static str {
+    if r.next_u64().is_multiple_of(150) {
+        SECRETISH[(r.next_u64() % SECRETISH.len() as u64) as usize]
+    } else {
+        WORDS[(r.next_u64() % WORDS.len() as u64) as usize]
+    }
+}
+
 fn ident(r: &mut Rng) -> String {
-    let a = WORDS[(r.next_u64() % WORDS.len() as u64) as usize];
-    let b = WORDS[(r.next_u64() % WORDS.len() as u64) as usize];
+    let a = word(r);
+    let b = word(r);
     format!("{a}_{b}")
 }
 
@@ -78,7 +66,7 @@ fn line(kind: usize, r: &mut Rng) -> String {
         (1, 0) => format!("def {id}(self, {id2}, timeout={num}):"),
         (1, 1) => format!("    {id} = self.{id2}.get('{id2}', None)  # cached {num}"),
         (1, 2) => format!("    raise ValueError(f\"bad {id}: {{{id2}!r}}\")"),
-        (1, 3) => format!(
+        (1, 3) if num % 20 == 0 => format!(
             "    headers['Authorization'] = 'Bearer ' + os.environ['{}']",
             id.to_uppercase()
         ),
@@ -87,7 +75,7 @@ fn line(kind: usize, r: &mut Rng) -> String {
             "  const {} = await fetch(`/api/{id}/${{{id2}}}`, {{ method: 'POST' }});",
             camel(r)
         ),
-        (2, 2) => format!("  const token = process.env.{};", id.to_uppercase()),
+        (2, 2) if num % 20 == 0 => format!("  const token = process.env.{};", id.to_uppercase()),
         (2, 3) => format!("  if (!{id2}) throw new Error('missing {id}'); // {num}"),
         (3, 0) => format!(
             "func ({id} *{}) {}(ctx context.Context) error {{",
@@ -98,10 +86,11 @@ fn line(kind: usize, r: &mut Rng) -> String {
             "\tif err := {id}.{}(ctx, {num}); err != nil {{ return err }}",
             camel(r)
         ),
-        (4, 0) => format!(
+        (4, 0) if num % 20 == 0 => format!(
             "{id}:\n  enabled: true\n  retries: {num}\n  password: ${{{}}}",
             id.to_uppercase()
         ),
+        (4, 0) => format!("{id}:\n  enabled: true\n  retries: {num}"),
         (4, 1) => format!(
             "  {id2}: \"{}\"",
             expand("«lower:12»", r).unwrap_or_default()
@@ -127,10 +116,7 @@ fn line(kind: usize, r: &mut Rng) -> String {
             expand("«hex:40»", r).unwrap_or_default()
         ),
         (_, 5) => format!("    // TODO({id2}): handle the {id} case, see issue #{num}"),
-        _ => format!(
-            "    {id} = {id2} + {num}  # {}",
-            WORDS[(num % WORDS.len() as u64) as usize]
-        ),
+        _ => format!("    {id} = {id2} + {num}  # {}", word(r)),
     }
 }
 

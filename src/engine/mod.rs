@@ -23,6 +23,9 @@ use regex_automata::{Input, PatternID};
 
 use crate::rules::Rule;
 
+/// Windows of one rule closer than this many bytes are scanned as one.
+const MERGE_GAP: usize = 512;
+
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -54,6 +57,8 @@ pub struct CompiledRule {
     part_groups: Vec<(String, usize)>,
     /// Longest possible match in bytes, when bounded.
     pub max_len: Option<usize>,
+    /// The pattern can never match a newline, so a match lies within its keyword's line.
+    pub single_line: bool,
     allow: Vec<regex::bytes::Regex>,
     pairs: Vec<CompiledPair>,
 }
@@ -109,6 +114,7 @@ fn compile_rule(rule: Rule) -> Result<CompiledRule> {
         .parse(&rule.pattern)
         .with_context(ctx)?;
     let max_len = hir.properties().maximum_len();
+    let single_line = !can_match_newline(&hir);
     let re = meta::Regex::builder()
         .syntax(syntax_config())
         .configure(meta::Config::new().utf8_empty(false))
@@ -146,9 +152,30 @@ fn compile_rule(rule: Rule) -> Result<CompiledRule> {
         secret_group,
         part_groups,
         max_len,
+        single_line,
         allow,
         pairs: Vec::new(),
     })
+}
+
+/// Whether any match of `hir` could contain a `\n` byte.
+fn can_match_newline(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(r) => can_match_newline(&r.sub),
+        HirKind::Capture(c) => can_match_newline(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(can_match_newline),
+    }
 }
 
 impl Engine {
@@ -192,9 +219,12 @@ impl Engine {
                 }
             }
         }
+        // A full DFA: one table lookup per byte. A few MB at most for the whole catalogue, and
+        // far faster than the NFA forms on the overlapping search every blob goes through.
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .context("building the keyword automaton")?;
         let overlap = compiled
@@ -268,14 +298,28 @@ impl Engine {
         // Keyword hits -> (rule, window) list.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
         for hit in self.keywords.find_overlapping_iter(data) {
+            // The hit's line, found lazily: single-line rules never look past it.
+            let mut line: Option<(usize, usize)> = None;
             for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
-                let (s, e) = match self.rules[ri].max_len {
+                let r = &self.rules[ri];
+                let (mut s, mut e) = match r.max_len {
                     Some(l) => (
                         hit.start().saturating_sub(l),
                         (hit.end() + l).min(data.len()),
                     ),
                     None => (0, data.len()),
                 };
+                if r.single_line {
+                    let (ls, le) = *line.get_or_insert_with(|| {
+                        (
+                            memchr::memrchr(b'\n', &data[..hit.start()]).map_or(0, |p| p + 1),
+                            memchr::memchr(b'\n', &data[hit.end()..])
+                                .map_or(data.len(), |p| hit.end() + p),
+                        )
+                    });
+                    s = s.max(ls);
+                    e = e.min(le);
+                }
                 windows.push((ri, s, e));
             }
         }
@@ -286,7 +330,11 @@ impl Engine {
         let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
         for w in windows {
             match merged.last_mut() {
-                Some(last) if last.0 == w.0 && w.1 <= last.2 => last.2 = last.2.max(w.2),
+                // Nearby windows merge too: scanning a few extra bytes is cheaper than
+                // another regex call.
+                Some(last) if last.0 == w.0 && w.1 <= last.2 + MERGE_GAP => {
+                    last.2 = last.2.max(w.2)
+                }
                 _ => merged.push(w),
             }
         }
@@ -430,6 +478,21 @@ mod tests {
         assert!(e.scan(b"no keyword here Ab3dE6gH9jK2mN5pQ8sT").is_empty());
         // Boundary: a longer run is not a token.
         assert!(e.scan(b"tok_Ab3dE6gH9jK2mN5pQ8sTX").is_empty());
+    }
+
+    #[test]
+    fn newline_analysis_decides_single_line_rules() {
+        let e = engine(vec![
+            rule("t.a", r"(?P<secret>tok_[A-Za-z0-9]{20})", &["tok_"]),
+            rule("t.b", r"(?i)key\s{0,3}=(?P<secret>[a-z]{8})", &["key"]),
+            rule("t.c", r#"pass=(?P<secret>[^"]{8})"#, &["pass"]),
+            rule("t.d", r"(?m)^pwd: (?P<secret>[^\s]{8})$", &["pwd"]),
+        ]);
+        let single: Vec<bool> = e.rules().iter().map(|r| r.single_line).collect();
+        assert_eq!(single, vec![true, false, false, true]);
+        // Multi-line rules still match across lines; single-line ones within the line.
+        assert_eq!(e.scan(b"key\n=abcdefgh").len(), 1);
+        assert_eq!(e.scan(b"x\npwd: abcdefgh\ny").len(), 1);
     }
 
     #[test]
