@@ -66,7 +66,7 @@ fn line(kind: usize, r: &mut Rng) -> String {
         (1, 0) => format!("def {id}(self, {id2}, timeout={num}):"),
         (1, 1) => format!("    {id} = self.{id2}.get('{id2}', None)  # cached {num}"),
         (1, 2) => format!("    raise ValueError(f\"bad {id}: {{{id2}!r}}\")"),
-        (1, 3) if num % 20 == 0 => format!(
+        (1, 3) if num.is_multiple_of(20) => format!(
             "    headers['Authorization'] = 'Bearer ' + os.environ['{}']",
             id.to_uppercase()
         ),
@@ -75,7 +75,9 @@ fn line(kind: usize, r: &mut Rng) -> String {
             "  const {} = await fetch(`/api/{id}/${{{id2}}}`, {{ method: 'POST' }});",
             camel(r)
         ),
-        (2, 2) if num % 20 == 0 => format!("  const token = process.env.{};", id.to_uppercase()),
+        (2, 2) if num.is_multiple_of(20) => {
+            format!("  const token = process.env.{};", id.to_uppercase())
+        }
         (2, 3) => format!("  if (!{id2}) throw new Error('missing {id}'); // {num}"),
         (3, 0) => format!(
             "func ({id} *{}) {}(ctx context.Context) error {{",
@@ -86,7 +88,7 @@ fn line(kind: usize, r: &mut Rng) -> String {
             "\tif err := {id}.{}(ctx, {num}); err != nil {{ return err }}",
             camel(r)
         ),
-        (4, 0) if num % 20 == 0 => format!(
+        (4, 0) if num.is_multiple_of(20) => format!(
             "{id}:\n  enabled: true\n  retries: {num}\n  password: ${{{}}}",
             id.to_uppercase()
         ),
