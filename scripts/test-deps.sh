@@ -6,6 +6,7 @@
 #   docker-registry   a real OCI distribution registry on 127.0.0.1 (started by the tests)
 #   skopeo            pushes test images into that registry
 #   apache2-utils     htpasswd, for the registry's Basic-auth test
+#   postgresql        a real PostgreSQL server for the connection-string validation test
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
@@ -13,6 +14,7 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt_install() { apt-get install -y -qq "$@" >/dev/null; }

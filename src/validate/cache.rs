@@ -54,6 +54,11 @@ impl Keyer {
     }
 }
 
+/// 32 random bytes (nonces, keys).
+pub(crate) fn random_bytes() -> [u8; 32] {
+    random_key()
+}
+
 fn random_key() -> [u8; 32] {
     let mut key = [0u8; 32];
     let filled = std::fs::File::open("/dev/urandom")

@@ -208,7 +208,7 @@ pub fn validate_with_client(
             results[j] = Some(Check::unknown(format!("not validated: {why}")));
             continue;
         }
-        if spec.scheme == Some(Scheme::Database) && !opts.databases {
+        if spec.scheme == Some(Scheme::Postgres) && !opts.databases {
             results[j] = Some(Check::unknown(
                 "database credentials are checked only with --validate-databases",
             ));
@@ -396,7 +396,7 @@ fn plan_line(spec: &ValidationSpec, job: &Job, client: &SafeClient) -> String {
             ),
             Err(e) => return format!("nothing would be sent: {e}"),
         },
-        Some(Scheme::Database) => {
+        Some(Scheme::Postgres) => {
             return match database::describe(&inputs) {
                 Ok(d) => d,
                 Err(e) => format!("nothing would be sent: {e}"),
@@ -443,7 +443,7 @@ pub async fn check_one(
         Some(Scheme::AwsSts) => aws::check(inputs, client, opts.access_map).await,
         Some(Scheme::GcpServiceAccount) => gcp::check(inputs, client, opts.access_map).await,
         Some(Scheme::AzureStorage) => azure::check(inputs, client, opts.access_map).await,
-        Some(Scheme::Database) => database::check(inputs, opts).await,
+        Some(Scheme::Postgres) => database::check(inputs, opts).await,
         None => interp::run(spec, inputs, client, opts.access_map).await,
     }
 }

@@ -163,8 +163,13 @@ impl Overrides {
             }
             let url = Url::parse(url.trim())
                 .with_context(|| format!("--validate-endpoint {e:?}: bad URL"))?;
-            if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-                bail!("--validate-endpoint {e:?}: URL must be http(s)://HOST[:PORT][/PATH]");
+            if !matches!(url.scheme(), "http" | "https" | "tcp") || url.host_str().is_none() {
+                bail!(
+                    "--validate-endpoint {e:?}: URL must be http(s)://HOST[:PORT][/PATH] (or tcp://HOST:PORT for databases)"
+                );
+            }
+            if url.scheme() == "tcp" && url.port().is_none() {
+                bail!("--validate-endpoint {e:?}: tcp:// needs a port");
             }
             if !url.username().is_empty() || url.password().is_some() {
                 bail!("--validate-endpoint {e:?}: URL must not hold credentials");
@@ -203,6 +208,13 @@ impl Overrides {
             .filter(|h| !h.starts_with('[') && h.parse::<IpAddr>().is_err())
             .map(|h| h.to_ascii_lowercase())
             .collect()
+    }
+
+    /// For a database host named in an override: the target host and port.
+    pub fn socket_target(&self, host: &str) -> Option<(String, u16)> {
+        let u = self.map.get(&host.to_ascii_lowercase())?;
+        let h = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
+        Some((h.to_string(), u.port_or_known_default()?))
     }
 
     /// Rewrites `url` if its host is overridden, keeping path and query. Returns the new URL and

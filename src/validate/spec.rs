@@ -67,8 +67,8 @@ pub enum Scheme {
     GcpServiceAccount,
     /// Azure Storage SharedKey-signed `List Containers` (needs the `account` part).
     AzureStorage,
-    /// Database connection string: connect and authenticate only (`--validate-databases`).
-    Database,
+    /// PostgreSQL connection string: connect and authenticate only (`--validate-databases`).
+    Postgres,
 }
 
 impl Scheme {
@@ -78,7 +78,7 @@ impl Scheme {
             Scheme::AwsSts => "aws_sts",
             Scheme::GcpServiceAccount => "gcp_service_account",
             Scheme::AzureStorage => "azure_storage",
-            Scheme::Database => "database",
+            Scheme::Postgres => "postgres",
         }
     }
 }
@@ -365,7 +365,7 @@ impl ValidationSpec {
             Some(Scheme::AwsSts) => Some("sts.amazonaws.com".into()),
             Some(Scheme::GcpServiceAccount) => Some("oauth2.googleapis.com".into()),
             Some(Scheme::AzureStorage) => Some("{account}.blob.core.windows.net".into()),
-            Some(Scheme::Database) => Some("(host in the connection string)".into()),
+            Some(Scheme::Postgres) => Some("(host in the connection string)".into()),
             None => self
                 .url
                 .as_deref()

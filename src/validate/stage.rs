@@ -36,7 +36,7 @@ pub struct ValidateFlags {
     /// secret; with `redact`, show what would change.
     #[arg(long, help_heading = "Validation")]
     pub dry_run: bool,
-    /// Also try database connection strings (connect and authenticate only, never query).
+    /// Also try PostgreSQL connection strings (connect and authenticate only, never query).
     #[arg(long, help_heading = "Validation")]
     pub validate_databases: bool,
     /// Remember outcomes in FILE across runs (HMAC-keyed, mode 0600; live 1 h, dead 24 h).
