@@ -309,6 +309,16 @@ fn persisted_cache_answers_the_second_run() {
         fs::metadata(&cache).unwrap().permissions().mode() & 0o777,
         0o600
     );
+    // A corrupt cache is one warning naming the file; validation goes on without it.
+    fs::write(&cache, "{broken").unwrap();
+    let o = lh(&args, d.path(), &env);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("validation-cache.json"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("status   live"), "{}", stdout(&o));
 }
 
 #[test]

@@ -166,8 +166,15 @@ pub fn validate_with_client(
     warn: &dyn Fn(&str),
 ) -> Result<RunSummary> {
     let sent_before = client.requests_sent();
+    // A broken cache file is a warning, never the end of the run.
     let mut disk = match &opts.cache {
-        Some(p) if !opts.dry_run => Some(cache::DiskCache::open(p)?),
+        Some(p) if !opts.dry_run => match cache::DiskCache::open(p) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                warn(&format!("{e:#}; validating without the cache"));
+                None
+            }
+        },
         _ => None,
     };
     let keyer = disk

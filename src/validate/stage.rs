@@ -75,15 +75,14 @@ pub struct ValidateFlags {
         hide = true
     )]
     pub validate_attempts: u32,
-    /// Minimum milliseconds between two requests to one provider host.
+    /// Most requests per second to one provider host (0: no limit).
     #[arg(
         long,
         help_heading = "Validation",
-        value_name = "MS",
-        default_value_t = 100,
-        hide = true
+        value_name = "PER_SEC",
+        default_value_t = 10.0
     )]
-    pub validate_interval_ms: u64,
+    pub validate_rate: f64,
 }
 
 impl ValidateFlags {
@@ -113,7 +112,11 @@ impl ValidateFlags {
                 connect_timeout: timeout.min(Duration::from_secs(5)),
                 max_attempts: self.validate_attempts.clamp(1, 5),
                 per_host_concurrency: self.validate_concurrency.clamp(1, 16),
-                min_interval: Duration::from_millis(self.validate_interval_ms),
+                min_interval: if self.validate_rate > 0.0 && self.validate_rate.is_finite() {
+                    Duration::from_secs_f64(1.0 / self.validate_rate.min(1000.0))
+                } else {
+                    Duration::ZERO
+                },
                 deadline: Instant::now() + deadline,
                 ..HttpOptions::default()
             },
