@@ -287,3 +287,53 @@ fn secrets_never_appear_in_reasons_even_when_the_provider_echoes_them() {
     assert!(v.reason.contains("Retry-After"), "{}", v.reason);
     assert!(!format!("{v:?}").contains(&secret), "{v:?}");
 }
+
+#[test]
+fn one_request_per_secret_even_across_rules_that_share_a_validator() {
+    let yaml = r#"
+rules:
+  - id: test.a
+    name: A
+    provider: Test
+    pattern: 'TOK=(?P<secret>tok_[a-f0-9]{32})'
+    keywords: [tok_]
+    confidence: high
+    severity: high
+    remediation: rotate
+    validation: {url: 'https://api.example.com/me', auth: bearer}
+  - id: test.b
+    name: B
+    provider: Test
+    pattern: '(?P<secret>tok_[a-f0-9]{32})'
+    keywords: [tok_]
+    confidence: high
+    severity: high
+    remediation: rotate
+    validation: {url: 'https://api.example.com/me', auth: bearer}
+"#;
+    let rules = leakhound::rules::parse_rules(yaml, "test").unwrap();
+    let specs = leakhound::validate::specs_by_rule(&rules.iter().collect::<Vec<_>>());
+    let engine = Engine::new(rules, EngineOptions::default()).unwrap();
+    let scanner = Scanner::new(&engine, ScanOptions::default(), Progress::hidden());
+    let text = support::fake("TOK=tok_«hex:32»\nagain: TOK=tok_«hex:32»\n", "same");
+    let line = text.lines().next().unwrap().to_string();
+    let doubled = format!("{line}\n{line}\n");
+    let mut findings = scanner.findings_in(
+        doubled.as_bytes(),
+        "x.env",
+        &Source::File {
+            path: "x.env".into(),
+        },
+    );
+    assert!(findings.len() >= 3, "{}", findings.len());
+    let server = StandIn::start(|_| Reply::json(200, "{}"));
+    let opts = support::options_for(&["api.example.com"], &server.url(), false);
+    let client = SafeClient::new(opts.overrides.clone(), opts.http.clone()).unwrap();
+    validate_with_client(&mut findings, &specs, &opts, &client, &|_| {}).unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.validation.as_ref().unwrap().status == "live")
+    );
+    assert_eq!(server.requests().len(), 1);
+}

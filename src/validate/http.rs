@@ -65,8 +65,9 @@ pub fn default_user_agent() -> String {
     )
 }
 
-/// A request to send. `url` is on the provider's host (before overrides).
-#[derive(Debug, Clone)]
+/// A request to send. `url` is on the provider's host (before overrides). `Debug` shows the
+/// method, host and header names only: the URL, header values and body can carry the secret.
+#[derive(Clone)]
 pub struct HttpRequest {
     /// Method.
     pub method: Method,
@@ -76,6 +77,19 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        write!(
+            f,
+            "HttpRequest({} https://{}/…, headers {names:?}, body {} bytes)",
+            self.method.as_str(),
+            self.url.host_str().unwrap_or_default(),
+            self.body.as_ref().map_or(0, Vec::len)
+        )
+    }
 }
 
 /// What came back.

@@ -590,6 +590,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_the_secret() {
+        let s = spec("url: https://api.example.com/v1/{secret}?k={secret}\nauth: bearer\n");
+        let parts = BTreeMap::new();
+        let inputs = Inputs {
+            secret: "sk-live-0123456789abcdef",
+            parts: &parts,
+        };
+        let r = build_request(&s, &inputs).unwrap();
+        for text in [format!("{r:?}"), format!("{inputs:?}")] {
+            assert!(!text.contains("0123456789abcdef"), "{text}");
+        }
+    }
+
+    #[test]
     fn templated_hosts_must_match_the_allow_list() {
         let s = spec(
             "url: https://{var.shop}/admin/oauth/access_scopes.json\nauth: {header: X-Shopify-Access-Token}\nvars: {shop: {from: part.shop, lowercase: true}}\nhosts: ['^[a-z0-9][a-z0-9-]*\\.myshopify\\.com$']\n",

@@ -33,13 +33,24 @@ use http::{HttpOptions, SafeClient};
 use safety::Overrides;
 use spec::{Outcome, Scheme, ValidationSpec};
 
-/// The credential handed to a check.
-#[derive(Debug, Clone, Copy)]
+/// The credential handed to a check. `Debug` shows only redacted values.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     /// The secret.
     pub secret: &'a str,
     /// Named parts found with it (`key_id`, `account`, …).
     pub parts: &'a BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Inputs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: BTreeMap<&str, String> = self
+            .parts
+            .iter()
+            .map(|(k, v)| (k.as_str(), redact(v)))
+            .collect();
+        write!(f, "Inputs({}, {parts:?})", redact(self.secret))
+    }
 }
 
 /// The result of one check.
@@ -183,9 +194,23 @@ pub fn validate_with_client(
         .unwrap_or_else(cache::Keyer::random);
     let mut jobs: Vec<Job> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
+    // Rules that share a validator (same request) share one check of the same secret.
+    let check_ids: HashMap<&str, String> = specs
+        .iter()
+        .map(|(id, s)| {
+            (
+                id.as_str(),
+                serde_json::to_string(s).unwrap_or_else(|_| id.clone()),
+            )
+        })
+        .collect();
     for (i, f) in findings.iter().enumerate() {
         let parts = finding_parts(f);
-        let key = keyer.key(&f.rule_id, f.secret.expose(), &parts);
+        let check_id = check_ids
+            .get(f.rule_id.as_str())
+            .map(String::as_str)
+            .unwrap_or(&f.rule_id);
+        let key = keyer.key(check_id, f.secret.expose(), &parts);
         match by_key.get(&key) {
             Some(&j) => jobs[j].findings.push(i),
             None => {
