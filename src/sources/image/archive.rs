@@ -76,7 +76,8 @@ pub fn scan(
         // The archive's own decompression has a cap of its own (layers count separately).
         let outer = Budget::new(0);
         let (capped, _) = Capped::new(dec, opts.max_image_bytes, &outer);
-        scan_stream(capped, kind, &sel, &|_| {}, limits, scanner)
+        let input = BufReader::with_capacity(reader::BUF, capped);
+        scan_stream(input, kind, &sel, &|_| {}, limits, scanner)
     }
 }
 
