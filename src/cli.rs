@@ -695,8 +695,9 @@ fn run_image(args: ImageArgs) -> Result<i32> {
         },
     };
     let scanner = Scanner::new(&engine, opts, Progress::new(!common.no_progress, "image"));
+    let cache = image::layer::LayerCache::default();
     for r in &args.images {
-        if let Err(e) = image::scan_image(r, &iopts, &scanner) {
+        if let Err(e) = image::scan_image(r, &iopts, &cache, &scanner) {
             scanner.error(format!("{e:#}"));
         }
     }

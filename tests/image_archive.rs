@@ -87,6 +87,15 @@ fn docker_archives_of_every_shape_yield_the_same_findings() {
         files(&one) + 4,
         "shared layers must be scanned once"
     );
+    // Across the references of one run too: of the five archives of one image, the plain
+    // ones reuse the layers seen first; the compressed ones are read front to back (the
+    // manifest comes last), so their layers are scanned as they pass.
+    let layer_files = files(&one) - 4;
+    assert_eq!(
+        files(&report),
+        5 * 4 + 3 * layer_files,
+        "layers seen in an earlier reference are not scanned again"
+    );
     assert_eq!(
         with_secret(&both, &t.top_gh).len(),
         2,

@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use super::layer::{self, LayerScan, Limits};
+use super::layer::{self, Limits};
 use super::oci::{self, Descriptor, Document};
 use super::plan::{self, BlobSource, Selection};
 use super::reader::{self, Budget, Capped, Compression};
@@ -231,7 +231,7 @@ pub fn scan_stream<R: Read + Send>(
     let mut tar = TarReader::new(input);
     let mut meta: HashMap<String, Vec<u8>> = HashMap::new();
     let mut links: HashMap<String, String> = HashMap::new();
-    let mut scans: HashMap<String, LayerScan> = HashMap::new();
+    let mut scans: super::Scans = HashMap::new();
     let mut entries = 0usize;
     loop {
         let h = match tar.next_entry() {
@@ -286,7 +286,8 @@ pub fn scan_stream<R: Read + Send>(
         } else if looks_like_layer(&head) {
             let label = format!("{}: {p}", sel.image);
             let r = io::Cursor::new(head).chain(data);
-            scans.insert(p, layer::scan_layer(r, &label, None, limits, scanner));
+            let scan = layer::scan_layer(r, &label, None, limits, scanner);
+            scans.insert(p, std::sync::Arc::new(scan));
         }
     }
     let lookup = |p: &str| meta.get(&resolve(&links, p)).cloned();
@@ -303,7 +304,7 @@ pub fn scan_stream<R: Read + Send>(
             }
         }
     }
-    super::finish(&images, &scans, scanner);
+    super::finish(&images, &scans, &Default::default(), limits.cache, scanner);
     Ok(())
 }
 

@@ -30,6 +30,29 @@ pub struct Limits<'a> {
     pub max_layer_bytes: u64,
     /// What the whole image may still decompress.
     pub budget: &'a Budget,
+    /// Layers already scanned in this run, by diff id.
+    pub cache: &'a LayerCache,
+}
+
+/// Layers scanned earlier in the run, by diff id: a base layer shared by several images is
+/// scanned once whichever transport delivered it.
+#[derive(Debug, Default)]
+pub struct LayerCache(
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<LayerScan>>>,
+);
+
+impl LayerCache {
+    /// The scan of the layer with this diff id, if there is one.
+    pub fn get(&self, diff_id: &str) -> Option<std::sync::Arc<LayerScan>> {
+        self.0.lock().ok().and_then(|m| m.get(diff_id).cloned())
+    }
+
+    /// Remembers a complete scan under its (verified) diff id.
+    pub fn insert(&self, diff_id: String, scan: std::sync::Arc<LayerScan>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.entry(diff_id).or_insert(scan);
+        }
+    }
 }
 
 /// What scanning one layer produced. Findings carry a placeholder source until the layer is

@@ -30,6 +30,7 @@ pub mod whiteout;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
+use std::sync::Arc;
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -37,7 +38,7 @@ use rayon::prelude::*;
 use crate::finding::{ImagePart, Source, short_digest};
 use crate::scan::Scanner;
 use config::ImageConfig;
-use layer::{LayerScan, Limits};
+use layer::{LayerCache, LayerScan, Limits};
 use reader::Budget;
 use reference::ImageRef;
 use whiteout::Whiteouts;
@@ -131,13 +132,20 @@ pub struct PlannedImage {
 }
 
 /// Scans one image reference (see [`reference::parse`]). Errors mean nothing of the image
-/// could be read; problems with parts of it are warnings and the rest is scanned.
-pub fn scan_image(reference: &str, opts: &ImageOptions, scanner: &Scanner) -> Result<()> {
+/// could be read; problems with parts of it are warnings and the rest is scanned. `cache`
+/// carries layer scans between the references of one run.
+pub fn scan_image(
+    reference: &str,
+    opts: &ImageOptions,
+    cache: &LayerCache,
+    scanner: &Scanner,
+) -> Result<()> {
     let r = reference::parse(reference)?;
     let budget = Budget::new(opts.max_image_bytes);
     let limits = Limits {
         max_layer_bytes: opts.max_layer_bytes,
         budget: &budget,
+        cache,
     };
     match r {
         ImageRef::DockerArchive { path, tag } => archive::scan(
@@ -173,29 +181,42 @@ pub type Opener<'a> = dyn Fn(&PlannedLayer) -> Result<Box<dyn Read + Send + 'a>>
 /// layer findings. For transports with random access to blobs.
 pub fn scan_planned(images: &[PlannedImage], open: &Opener, limits: &Limits, scanner: &Scanner) {
     let mut seen = HashSet::new();
-    let mut todo: Vec<(&PlannedLayer, String)> = Vec::new();
+    let mut todo: Vec<(&PlannedLayer, String, Option<&String>)> = Vec::new();
     for img in images {
         for (i, l) in img.layers.iter().enumerate() {
             if seen.insert(l.key.clone()) {
-                todo.push((l, layer_label(&img.id, i, l)));
+                todo.push((l, layer_label(&img.id, i, l), img.config.diff_ids.get(i)));
             }
         }
     }
-    let scans: HashMap<String, LayerScan> = todo
+    let cached: HashSet<String> = todo
+        .iter()
+        .filter(|(_, _, d)| d.is_some_and(|d| limits.cache.get(d).is_some()))
+        .map(|(l, _, _)| l.key.clone())
+        .collect();
+    let scans: Scans = todo
         .into_par_iter()
-        .filter_map(|(l, label)| match open(l) {
-            Ok(r) => {
-                let scan = layer::scan_layer(r, &label, l.digest.as_deref(), limits, scanner);
-                Some((l.key.clone(), scan))
+        .filter_map(|(l, label, diff)| {
+            if let Some(s) = diff.and_then(|d| limits.cache.get(d)) {
+                return Some((l.key.clone(), s));
             }
-            Err(e) => {
-                scanner.warn(format!("{label}: {e:#}; layer skipped"));
-                None
+            match open(l) {
+                Ok(r) => {
+                    let scan = layer::scan_layer(r, &label, l.digest.as_deref(), limits, scanner);
+                    Some((l.key.clone(), Arc::new(scan)))
+                }
+                Err(e) => {
+                    scanner.warn(format!("{label}: {e:#}; layer skipped"));
+                    None
+                }
             }
         })
         .collect();
-    finish(images, &scans, scanner);
+    finish(images, &scans, &cached, limits.cache, scanner);
 }
+
+/// Layer scans of one reference, by transport key.
+pub type Scans = HashMap<String, Arc<LayerScan>>;
 
 /// How warnings name a layer.
 pub fn layer_label(id: &ImageIdentity, index: usize, l: &PlannedLayer) -> String {
@@ -206,28 +227,39 @@ pub fn layer_label(id: &ImageIdentity, index: usize, l: &PlannedLayer) -> String
     )
 }
 
-/// Scans each distinct config and attributes layer findings to every image using the layer.
-pub fn finish(images: &[PlannedImage], scans: &HashMap<String, LayerScan>, scanner: &Scanner) {
+/// Scans each distinct config, attributes layer findings to every image using the layer, and
+/// remembers complete layer scans for later references. `cached` are keys whose scan came from
+/// an earlier reference (their blob digests belong to another transport: not compared).
+pub fn finish(
+    images: &[PlannedImage],
+    scans: &Scans,
+    cached: &HashSet<String>,
+    cache: &LayerCache,
+    scanner: &Scanner,
+) {
     let mut configs = HashSet::new();
     for img in images {
         if configs.insert(img.id.config_digest.clone()) {
             config::scan(&img.config, &img.id, scanner);
         }
     }
-    let mut checked = HashSet::new();
+    let mut checked = cached.clone();
     for img in images {
         attribute(img, scans, scanner, &mut checked);
+        for (l, want) in img.layers.iter().zip(&img.config.diff_ids) {
+            if let Some(s) = scans.get(&l.key)
+                && s.complete
+                && s.diff_id.as_ref() == Some(want)
+            {
+                cache.insert(want.clone(), s.clone());
+            }
+        }
     }
 }
 
 /// Gives one image's layer findings their place: layer index, diff id, digest, the history
 /// entry that made the layer and the layer that deletes the file, if any.
-fn attribute(
-    img: &PlannedImage,
-    scans: &HashMap<String, LayerScan>,
-    scanner: &Scanner,
-    checked: &mut HashSet<String>,
-) {
+fn attribute(img: &PlannedImage, scans: &Scans, scanner: &Scanner, checked: &mut HashSet<String>) {
     let empty = Whiteouts::default();
     let wh: Vec<&Whiteouts> = img
         .layers
