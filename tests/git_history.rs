@@ -341,6 +341,12 @@ fn a_renamed_file_is_reported_at_each_path_with_the_count_of_other_places() {
         ]
     );
     assert_eq!(run.summary("files_scanned"), 1);
+    // The same answer once everything is packed (the one-pass pack traversal).
+    r.git(&["gc", "-q"]);
+    assert!(!r.path.join(".git/objects").join(&first[..2]).exists());
+    let packed = scan(&r.path, &[]);
+    assert_eq!(packed.findings(), run.findings());
+    assert_eq!(packed.json["summary"]["files_scanned"], 1);
 }
 
 #[test]
@@ -618,4 +624,59 @@ fn sarif_points_at_the_path_and_carries_the_commit() {
     assert_eq!(result["properties"]["source"]["commit"], c.as_str());
     assert_eq!(result["properties"]["source"]["kind"], "git");
     assert!(!out.stdout.windows(id.len()).any(|w| w == id.as_bytes()));
+}
+
+#[test]
+fn a_corrupt_pack_entry_is_a_warning_and_the_rest_is_scanned() {
+    let r = Repo::new();
+    let (good, lost) = (token("pack-good"), token("pack-lost"));
+    // Distinct, incompressible-enough contents so the two blobs are stored whole.
+    let filler = |seed: &str| expand("«alnum:3000»", &mut Rng::from_seed(seed)).unwrap();
+    r.commit(
+        &[("good.txt", &format!("{}\n{good}\n", filler("g")))],
+        "good",
+    );
+    r.commit(&[("bad.txt", &format!("{}\n{lost}\n", filler("b")))], "bad");
+    r.git(&["gc", "-q"]);
+    let blob = r.git(&["rev-parse", "HEAD:bad.txt"]);
+    let pack_dir = r.path.join(".git/objects/pack");
+    let idx = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    // `git show-index` lists "offset id (crc)" for every object of the pack.
+    let listing = Command::new("git")
+        .arg("show-index")
+        .stdin(std::fs::File::open(&idx).unwrap())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout).into_owned();
+    let offset: usize = listing
+        .lines()
+        .find(|l| l.contains(&blob))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let pack = idx.with_extension("pack");
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    // Keep the entry header, garble its zlib stream.
+    for b in &mut bytes[offset + 4..offset + 40] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&pack, &bytes).unwrap();
+    let run = scan(&r.path, &[]);
+    assert_eq!(run.of(&good).len(), 1, "{}\n{:#?}", run.stderr, run.json);
+    assert!(run.of(&lost).is_empty());
+    assert!(
+        run.stderr.contains(&blob),
+        "warning names the object: {}",
+        run.stderr
+    );
+    assert_eq!(run.code, 1);
 }

@@ -1,9 +1,11 @@
-//! Scans each unique blob exactly once, in parallel, in pack order (so the delta bases a
-//! blob needs are usually still in the thread's cache), then attributes every finding to each
-//! path the blob was introduced at. Blobs over the size limit are counted, not read.
+//! Scans each unique blob exactly once, in parallel, then attributes every finding to each
+//! path the blob was introduced at. Packs holding many of the blobs are resolved in one pass
+//! ([`packs`]); the remaining blobs are read one at a time in pack order, so the delta bases
+//! they need are usually still in the thread's cache. Blobs over the size limit are counted,
+//! not scanned.
 
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use gix::ObjectId;
 use gix::objs::{Find as _, FindHeader as _};
@@ -13,6 +15,7 @@ use crate::finding::Finding;
 use crate::progress::Progress;
 use crate::scan::Scanner;
 
+use super::packs;
 use super::places::{Place, PlaceTable, first_per_path};
 use super::repo::Opened;
 
@@ -28,15 +31,62 @@ struct TooLarge {
 
 /// Scans every blob of `table` and records the attributed findings in `scanner`.
 pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress: &Progress) {
-    let mut blobs = table.take_blobs();
+    let blobs = table.take_blobs();
     if blobs.is_empty() {
         return;
     }
-    let repo = opened.repo.to_thread_local();
-    sort_by_pack_position(&repo, &mut blobs);
-    let too_large = Mutex::new(TooLarge::default());
     let table = &table;
-    blobs.par_iter().with_min_len(32).for_each_init(
+    let position: gix::hashtable::HashMap<ObjectId, usize> = blobs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+    let done: Vec<AtomicBool> = blobs.iter().map(|_| AtomicBool::new(false)).collect();
+    let too_large = Mutex::new(TooLarge::default());
+    let repo = opened.repo.to_thread_local();
+    let threads = rayon::current_num_threads();
+    let max = scanner.options().max_file_size;
+
+    // Packs that hold many of the blobs: resolve each delta tree once.
+    let wanted = |id: &ObjectId| {
+        position
+            .get(id)
+            .is_some_and(|&i| !done[i].load(Ordering::Relaxed))
+    };
+    let on_blob = |id: &ObjectId, data: &[u8]| {
+        let Some(&i) = position.get(id) else {
+            return;
+        };
+        if done[i].swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let places = &blobs[i].1;
+        if max > 0 && data.len() as u64 > max {
+            note_too_large(&too_large, table, places, data.len() as u64);
+        } else {
+            scan_data(opened, table, id, places, data, scanner);
+        }
+        scanner.tick();
+    };
+    for index in packs::index_files(&repo) {
+        if let Err(e) = packs::traverse(&index, repo.object_hash(), threads, &wanted, &on_blob) {
+            scanner.warn(format!(
+                "{}: pack {} could not be read in one pass ({e}); reading its objects one by one",
+                opened.display,
+                index.with_extension("pack").display()
+            ));
+        }
+    }
+
+    // Everything else (loose objects, small shares of big packs, undecodable entries): one
+    // object at a time, in pack order so delta bases are still cached.
+    let mut rest: Vec<usize> = (0..blobs.len())
+        .filter(|&i| !done[i].load(Ordering::Relaxed))
+        .collect();
+    if rest.len() > 1000 {
+        sort_by_pack_position(&repo, &blobs, &mut rest);
+    }
+    rest.par_iter().with_min_len(32).for_each_init(
         || {
             let mut repo = opened.repo.to_thread_local();
             repo.objects.set_pack_cache(|| {
@@ -47,8 +97,9 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
             repo.object_cache_size(None);
             (repo, Vec::new())
         },
-        |(repo, buf), (id, places)| {
-            scan_blob(opened, repo, buf, table, id, places, scanner, &too_large);
+        |(repo, buf), &i| {
+            let (id, places) = &blobs[i];
+            lookup_and_scan(opened, repo, buf, table, id, places, scanner, &too_large);
             scanner.tick();
         },
     );
@@ -70,11 +121,26 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
     }
 }
 
-/// Orders blobs by their position in the object database (pack by pack, by offset, then
-/// loose objects).
-fn sort_by_pack_position(repo: &gix::Repository, blobs: &mut [(ObjectId, Vec<Place>)]) {
+fn note_too_large(too_large: &Mutex<TooLarge>, table: &PlaceTable, places: &[Place], size: u64) {
+    if let Ok(mut t) = too_large.lock() {
+        t.count += 1;
+        if t.largest.as_ref().is_none_or(|(s, _)| size > *s)
+            && let Some(first) = places.first()
+        {
+            t.largest = Some((size, describe_place(table, first)));
+        }
+    }
+}
+
+/// Orders `rest` (indices into `blobs`) by position in the object database: pack by pack, by
+/// offset, then loose objects.
+fn sort_by_pack_position(
+    repo: &gix::Repository,
+    blobs: &[(ObjectId, Vec<Place>)],
+    rest: &mut [usize],
+) {
     let mut rank: gix::hashtable::HashMap<ObjectId, u64> =
-        blobs.iter().map(|(id, _)| (*id, u64::MAX)).collect();
+        rest.iter().map(|&i| (blobs[i].0, u64::MAX)).collect();
     if let Ok(iter) = repo.objects.iter() {
         let iter = iter.with_ordering(
             gix::odb::store::iter::Ordering::PackAscendingOffsetThenLooseLexicographical,
@@ -88,7 +154,7 @@ fn sort_by_pack_position(repo: &gix::Repository, blobs: &mut [(ObjectId, Vec<Pla
             }
         }
     }
-    blobs.sort_by_key(|(id, _)| (rank.get(id).copied().unwrap_or(u64::MAX), *id));
+    rest.sort_by_key(|&i| (rank.get(&blobs[i].0).copied().unwrap_or(u64::MAX), i));
 }
 
 /// Where a blob was first seen, for warnings.
@@ -100,7 +166,7 @@ fn describe_place(table: &PlaceTable, place: &Place) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn scan_blob(
+fn lookup_and_scan(
     opened: &Opened,
     repo: &gix::Repository,
     buf: &mut Vec<u8>,
@@ -110,24 +176,16 @@ fn scan_blob(
     scanner: &Scanner,
     too_large: &Mutex<TooLarge>,
 ) {
-    let firsts = first_per_path(places);
-    let Some(first) = firsts.first() else {
+    let Some(first) = places.first() else {
         return;
     };
     let max = scanner.options().max_file_size;
-    if max > 0 {
-        match repo.objects.try_header(id) {
-            Ok(Some(h)) if h.size > max => {
-                if let Ok(mut t) = too_large.lock() {
-                    t.count += 1;
-                    if t.largest.as_ref().is_none_or(|(s, _)| h.size > *s) {
-                        t.largest = Some((h.size, describe_place(table, first)));
-                    }
-                }
-                return;
-            }
-            _ => {}
-        }
+    if max > 0
+        && let Ok(Some(h)) = repo.objects.try_header(id)
+        && h.size > max
+    {
+        note_too_large(too_large, table, places, h.size);
+        return;
     }
     let data = match repo.objects.try_find(id, buf) {
         Ok(Some(d)) if d.kind == gix::object::Kind::Blob => d.data,
@@ -156,6 +214,22 @@ fn scan_blob(
             ));
             return;
         }
+    };
+    scan_data(opened, table, id, places, data, scanner);
+}
+
+/// Scans one blob's bytes and records each finding at every path the blob was introduced at.
+fn scan_data(
+    opened: &Opened,
+    table: &PlaceTable,
+    id: &ObjectId,
+    places: &[Place],
+    data: &[u8],
+    scanner: &Scanner,
+) {
+    let firsts = first_per_path(places);
+    let Some(first) = firsts.first() else {
+        return;
     };
     let others = places.len().saturating_sub(1) as u64;
     let first_source = table.source(&opened.display, id, first, others);

@@ -13,6 +13,7 @@
 
 pub mod blobs;
 pub mod diff;
+pub mod packs;
 pub mod places;
 pub mod repo;
 pub mod staged;
