@@ -7,6 +7,7 @@
 #   bash benches/agents_bench.sh [TOTAL_MB]      (default: 2048 MB)
 #   PEERS=0 bash benches/agents_bench.sh 512     (leakhound only)
 #   RUNS=1 WARMUP=0 bash benches/agents_bench.sh  (one timed run each)
+#   PEER_LIST=kingfisher bash benches/agents_bench.sh   (skip gitleaks, the slowest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${1:-2048}
@@ -26,14 +27,16 @@ AG="$LH agents $TREE --no-progress --format json -o $WORK/agents.json"
 SC="$LH scan $TREE --no-progress --format json -o $WORK/scan.json"
 cmds=(-n agents "$AG" -n scan "$SC")
 names="agents scan"
+KF="$P/kingfisher scan $TREE --no-validate --no-update-check -q --git-history none --format json -o $WORK/kf.json"
+GL="$P/gitleaks dir $TREE --no-banner --exit-code 0 -l warn -f json -r $WORK/gl.json"
 if [ "$PEERS" = 1 ]; then
-  KF="$P/kingfisher scan $TREE --no-validate --no-update-check -q --git-history none --format json -o $WORK/kf.json"
-  GL="$P/gitleaks dir $TREE --no-banner --exit-code 0 -l warn -f json -r $WORK/gl.json"
-  cmds+=(-n kingfisher "$KF" -n gitleaks "$GL")
-  names="$names kingfisher gitleaks"
+  for p in ${PEER_LIST:-kingfisher gitleaks}; do
+    case $p in kingfisher) cmds+=(-n kingfisher "$KF");; gitleaks) cmds+=(-n gitleaks "$GL");; esac
+    names="$names $p"
+  done
 fi
 cd "$WORK"
-[ "$PEERS" = 1 ] && { $KF >/dev/null 2>&1 || true; }   # warm Kingfisher's rule cache
+case " $names " in *" kingfisher "*) $KF >/dev/null 2>&1 || true;; esac   # warm Kingfisher's cache
 cat $(find "$TREE" -type f) >/dev/null                   # warm the page cache
 hyperfine -N -w "${WARMUP:-1}" -r "${RUNS:-3}" -i --export-json "$WORK/hf.json" "${cmds[@]}" >/dev/null
 rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$WORK/rss" || true; tail -1 "$WORK/rss"; tail -1 "$WORK/rss" >>"$WORK/rss.log"; }
