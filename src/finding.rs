@@ -535,8 +535,13 @@ fn is_one(n: &u64) -> bool {
     *n == 1
 }
 
+/// Long opaque ids (UUIDs, hashes) shortened to 8 characters; paths, times and short ids kept.
 fn short_id(id: &str) -> String {
-    if id.chars().count() > 12 && !id.contains('/') {
+    if id.chars().count() > 16
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         format!("{}…", id.chars().take(8).collect::<String>())
     } else {
         id.to_string()
@@ -559,7 +564,14 @@ impl AgentOrigin {
         if let Some(i) = self.message_index {
             s.push_str(&format!(", message {i}"));
         }
-        let words = |f: &str| f.replace('_', " ");
+        // `tool_result` reads "tool result"; dotted names (`gen_ai.input.messages`) stay.
+        let words = |f: &str| {
+            if f.contains('.') {
+                f.to_string()
+            } else {
+                f.replace('_', " ")
+            }
+        };
         let what = match (
             self.role.as_deref(),
             self.field.as_deref(),
@@ -568,6 +580,9 @@ impl AgentOrigin {
             (_, Some("tool_input"), Some(t)) => Some(format!("tool call {t}")),
             (Some("tool"), _, Some(t)) => Some(format!("tool result of {t}")),
             (Some("tool"), _, None) => Some("tool result".to_string()),
+            (Some("config"), Some(f), Some(t)) if f.starts_with("mcp_") => {
+                Some(format!("MCP server {t} {}", &f[4..]))
+            }
             (Some("config"), f, t) => Some(
                 ["config", f.unwrap_or(""), t.unwrap_or("")]
                     .iter()

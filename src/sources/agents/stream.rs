@@ -173,7 +173,11 @@ fn scan(
             first.attribution.clone(),
             std::slice::from_ref(&first.pointer),
         );
-        o.reassembled_from = Some(format!("lines {}–{}", first.line, last.line));
+        o.reassembled_from = Some(if first.line == last.line {
+            format!("{} pieces in line {}", li - fi + 1, first.line)
+        } else {
+            format!("lines {}–{}", first.line, last.line)
+        });
         f.decoding.insert(0, "reassembled".into());
         f.source = Source::Agent(Box::new(o));
         out.push(f);
