@@ -219,6 +219,31 @@ fn aws_sts_sigv4() {
 }
 
 #[test]
+fn aws_wrong_secret_does_not_make_its_key_id_dead() {
+    let text = support::fake(
+        "aws_access_key_id = AKIA«upper:16»\naws_secret_access_key = «b64:40»\n",
+        "aws-wrong",
+    );
+    let secret = support::finding_in(&text, "aws.secret_access_key").expect("secret");
+    let key_id = support::finding_in(&text, "aws.access_key_id").expect("key id");
+    let server = StandIn::start(|_| {
+        Reply::json(
+            403,
+            "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error></ErrorResponse>",
+        )
+    });
+    let mut fs = vec![secret, key_id];
+    support::run(
+        &mut fs,
+        &support::options_for(&[aws::STS_HOST], &server.url(), false),
+    );
+    assert_eq!(fs[0].validation.as_ref().unwrap().status, "dead");
+    let k = fs[1].validation.as_ref().unwrap();
+    assert_eq!(k.status, "unknown", "{}", k.reason);
+    assert!(k.reason.contains("exists and is active"), "{}", k.reason);
+}
+
+#[test]
 fn aws_temporary_key_without_session_token_sends_nothing() {
     let text = support::fake(
         "aws_access_key_id = ASIA«upper:16»\naws_secret_access_key = «b64:40»\n",

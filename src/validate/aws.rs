@@ -225,10 +225,19 @@ pub fn map_response(resp: &HttpResponse, access_map: bool) -> Check {
             Outcome::Dead,
             "InvalidClientTokenId: the key id is unknown, deleted or inactive",
         ),
-        (403 | 400, "SignatureDoesNotMatch") => Check::new(
-            Outcome::Dead,
-            "SignatureDoesNotMatch: the key id exists but this secret is wrong",
-        ),
+        (403 | 400, "SignatureDoesNotMatch") => {
+            let mut c = Check::new(
+                Outcome::Dead,
+                "SignatureDoesNotMatch: the key id exists but this secret is wrong",
+            );
+            // The key id itself is real and active: not dead.
+            c.part = Some((
+                Outcome::Unknown,
+                "the key id exists and is active; the secret found next to it is not its secret"
+                    .into(),
+            ));
+            c
+        }
         (403 | 400, "ExpiredToken") => {
             Check::new(Outcome::Dead, "ExpiredToken: the session has expired")
         }

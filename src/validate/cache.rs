@@ -89,6 +89,9 @@ pub struct Entry {
     /// Whether the access map was collected.
     #[serde(default)]
     pub access_map: bool,
+    /// The verdict for paired parts when it differs (see `Check::part`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<(Outcome, String)>,
     /// Unix seconds of the check.
     pub checked_at: u64,
 }
@@ -254,6 +257,7 @@ mod tests {
                 reason: "HTTP 200".into(),
                 identity: BTreeMap::new(),
                 access_map: false,
+                part: None,
                 checked_at: 0,
             },
         );
@@ -264,6 +268,7 @@ mod tests {
                 reason: "timeout".into(),
                 identity: BTreeMap::new(),
                 access_map: false,
+                part: None,
                 checked_at: 0,
             },
         );

@@ -523,6 +523,7 @@ pub async fn run(
         outcome,
         reason,
         identity: BTreeMap::new(),
+        part: None,
     };
     if access_map && outcome.is_live() {
         check.identity = extract_identity(&spec.identity, &resp, inputs.secret);

@@ -62,6 +62,9 @@ pub struct Check {
     pub reason: String,
     /// Identity and reach (access map only).
     pub identity: BTreeMap<String, String>,
+    /// The verdict for the paired parts when it differs from this one (an AWS key id exists
+    /// even when the secret found next to it does not match it).
+    pub part: Option<(Outcome, String)>,
 }
 
 impl Check {
@@ -71,6 +74,7 @@ impl Check {
             outcome: Outcome::Unknown,
             reason: reason.into(),
             identity: BTreeMap::new(),
+            part: None,
         }
     }
 
@@ -80,6 +84,7 @@ impl Check {
             outcome,
             reason: reason.into(),
             identity: BTreeMap::new(),
+            part: None,
         }
     }
 }
@@ -267,6 +272,7 @@ pub fn validate_with_client(
         {
             summary.cached += 1;
             let mut c = Check::new(e.outcome, format!("{} (cached)", e.reason));
+            c.part = e.part.clone();
             if opts.access_map {
                 c.identity = e.identity.clone();
             }
@@ -303,12 +309,32 @@ pub fn validate_with_client(
         }
     }
     summary.requests = client.requests_sent() - sent_before;
+    let mut part_verdicts: HashMap<String, (Outcome, String)> = HashMap::new();
     for (j, job) in jobs.iter().enumerate() {
         let mut check = results[j]
             .take()
             .unwrap_or_else(|| Check::unknown("not checked"));
         // Provider text is echoed in reasons; make sure no secret rides along.
         check.reason = scrub(&check.reason, &job.secret, &job.parts);
+        let for_parts = match &check.part {
+            Some((o, r)) => Some((*o, scrub(r, &job.secret, &job.parts))),
+            None if check.outcome != Outcome::Unknown => {
+                Some((check.outcome, check.reason.clone()))
+            }
+            None => None,
+        };
+        if let Some((o, r)) = for_parts
+            && specs.contains_key(&job.rule_id)
+        {
+            for part in job.parts.values() {
+                let better = part_verdicts
+                    .get(part)
+                    .is_none_or(|(old, _)| rank(o) > rank(*old));
+                if better {
+                    part_verdicts.insert(part.clone(), (o, r.clone()));
+                }
+            }
+        }
         if let Some(d) = &mut disk
             && !check.reason.ends_with("(cached)")
         {
@@ -319,6 +345,7 @@ pub fn validate_with_client(
                     reason: check.reason.clone(),
                     identity: check.identity.clone(),
                     access_map: opts.access_map,
+                    part: check.part.clone(),
                     checked_at: 0,
                 },
             );
@@ -335,7 +362,7 @@ pub fn validate_with_client(
             });
         }
     }
-    propagate_pairs(findings, specs);
+    propagate_pairs(findings, specs, &part_verdicts);
     for f in findings.iter() {
         if let Some(v) = &f.validation {
             *summary.by_outcome.entry(v.status.clone()).or_insert(0) += 1;
@@ -349,47 +376,34 @@ pub fn validate_with_client(
     Ok(summary)
 }
 
-/// A paired part (an AWS key id attached to its secret) shares the verdict of the pair: a
-/// finding of the part's own rule that got no verdict takes the pair's.
-fn propagate_pairs(findings: &mut [Finding], specs: &HashMap<String, ValidationSpec>) {
-    let mut verdicts: HashMap<String, Validation> = HashMap::new();
-    for f in findings.iter() {
-        let Some(v) = &f.validation else { continue };
-        if v.status == Outcome::Unknown.as_str() || !specs.contains_key(&f.rule_id) {
+/// A paired part (an AWS key id attached to its secret) shares the verdict of its pair: a
+/// finding of a rule without a validator whose secret is a checked credential's part takes
+/// that credential's verdict for the part.
+fn propagate_pairs(
+    findings: &mut [Finding],
+    specs: &HashMap<String, ValidationSpec>,
+    verdicts: &HashMap<String, (Outcome, String)>,
+) {
+    for f in findings.iter_mut() {
+        if specs.contains_key(&f.rule_id) {
             continue;
         }
-        for part in f.parts.values() {
-            let better = match verdicts.get(part.expose()) {
-                Some(old) => rank(&v.status) > rank(&old.status),
-                None => true,
-            };
-            if better {
-                verdicts.insert(part.expose().to_string(), v.clone());
-            }
-        }
-    }
-    for f in findings.iter_mut() {
-        let unset = f
-            .validation
-            .as_ref()
-            .is_none_or(|v| v.status == Outcome::Unknown.as_str());
-        if unset
-            && !specs.contains_key(&f.rule_id)
-            && let Some(v) = verdicts.get(f.secret.expose())
-        {
-            let mut v = v.clone();
-            v.reason = format!("{} (checked with its paired secret)", v.reason);
-            f.validation = Some(v);
+        if let Some((o, r)) = verdicts.get(f.secret.expose()) {
+            f.validation = Some(Validation {
+                status: o.as_str().to_string(),
+                reason: format!("{r} (checked with its paired secret)"),
+                identity: BTreeMap::new(),
+            });
         }
     }
 }
 
-fn rank(status: &str) -> u8 {
-    match Outcome::parse(status) {
-        Some(Outcome::Live) => 3,
-        Some(Outcome::LiveRestricted) => 2,
-        Some(Outcome::Dead) => 1,
-        _ => 0,
+fn rank(o: Outcome) -> u8 {
+    match o {
+        Outcome::Live => 3,
+        Outcome::LiveRestricted => 2,
+        Outcome::Dead => 1,
+        Outcome::Unknown => 0,
     }
 }
 
