@@ -97,8 +97,20 @@ fn json_strings(data: &[u8]) -> Vec<Segment> {
     out
 }
 
+/// Bytes of standard and URL-safe base64 bodies.
+const B64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+        i += 1;
+    }
+    t
+};
+
 fn is_b64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    B64[b as usize]
 }
 
 fn mostly_printable(d: &[u8]) -> bool {
@@ -113,15 +125,26 @@ fn mostly_printable(d: &[u8]) -> bool {
 }
 
 /// Runs of base64 (standard or URL-safe) that decode to mostly printable text.
+///
+/// Only runs of at least [`MIN_B64`] bytes matter, and each of them covers a position that is
+/// `MIN_B64 - 1` modulo `MIN_B64`; so only those positions are probed, and a run is measured
+/// only when a probe lands in it. Ordinary text (short words, identifiers) is skipped at a
+/// fraction of a byte-by-byte walk.
 fn base64_runs(data: &[u8]) -> Vec<Segment> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < data.len() {
-        if !is_b64_byte(data[i]) {
-            i += 1;
+    // Everything before `done` belongs to runs already handled.
+    let mut done = 0usize;
+    let mut probe = MIN_B64 - 1;
+    while probe < data.len() {
+        if !is_b64_byte(data[probe]) {
+            probe += MIN_B64;
             continue;
         }
-        let start = i;
+        let mut start = probe;
+        while start > done && is_b64_byte(data[start - 1]) {
+            start -= 1;
+        }
+        let mut i = probe + 1;
         while i < data.len() && is_b64_byte(data[i]) {
             i += 1;
         }
@@ -129,39 +152,44 @@ fn base64_runs(data: &[u8]) -> Vec<Segment> {
         while end < data.len() && end - i < 2 && data[end] == b'=' {
             end += 1;
         }
-        i = end.max(i);
-        let run = &data[start..end];
-        let body_len = run.iter().take_while(|&&b| b != b'=').count();
-        if body_len < MIN_B64 || run.len() > MAX_SEGMENT || body_len % 4 == 1 {
-            continue;
+        if let Some(s) = base64_segment(data, start, i, end) {
+            out.push(s);
         }
-        // Pure hex and pure-letter runs are identifiers or hashes, not base64 text.
-        let body = &run[..body_len];
-        if body.iter().all(u8::is_ascii_hexdigit) || body.iter().all(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        let url = body.iter().any(|&b| b == b'-' || b == b'_');
-        let std = body.iter().any(|&b| b == b'+' || b == b'/');
-        if url && std {
-            continue;
-        }
-        let engine = if url {
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-        } else {
-            &base64::engine::general_purpose::STANDARD_NO_PAD
-        };
-        if let Ok(decoded) = engine.decode(body)
-            && mostly_printable(&decoded)
-        {
-            out.push(Segment {
-                start,
-                end,
-                kind: "base64",
-                decoded,
-            });
-        }
+        done = end;
+        // The next probe position at or after `end`.
+        probe = end + (MIN_B64 - 1 + MIN_B64 - end % MIN_B64) % MIN_B64;
     }
     out
+}
+
+/// The segment for the base64 body `data[start..body_end]` (padding up to `end`), if it is
+/// long enough, plausibly base64 and decodes to mostly printable text.
+fn base64_segment(data: &[u8], start: usize, body_end: usize, end: usize) -> Option<Segment> {
+    let body = &data[start..body_end];
+    if body.len() < MIN_B64 || end - start > MAX_SEGMENT || body.len() % 4 == 1 {
+        return None;
+    }
+    // Pure hex and pure-letter runs are identifiers or hashes, not base64 text.
+    if body.iter().all(u8::is_ascii_hexdigit) || body.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let url = body.iter().any(|&b| b == b'-' || b == b'_');
+    let std = body.iter().any(|&b| b == b'+' || b == b'/');
+    if url && std {
+        return None;
+    }
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let decoded = engine.decode(body).ok()?;
+    mostly_printable(&decoded).then_some(Segment {
+        start,
+        end,
+        kind: "base64",
+        decoded,
+    })
 }
 
 fn is_url_byte(b: u8) -> bool {
@@ -239,6 +267,56 @@ mod tests {
         assert_eq!(s[0].decoded, b"user:supersecretpassword1");
         assert!(segments(b"deadbeefdeadbeefdeadbeefdeadbeef", 1 << 20).is_empty());
         assert!(segments(b"someVeryLongIdentifierNameHere", 1 << 20).is_empty());
+    }
+
+    /// The byte-by-byte walk the probing search must agree with.
+    fn base64_runs_reference(data: &[u8]) -> Vec<Segment> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < data.len() {
+            if !is_b64_byte(data[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < data.len() && is_b64_byte(data[i]) {
+                i += 1;
+            }
+            let mut end = i;
+            while end < data.len() && end - i < 2 && data[end] == b'=' {
+                end += 1;
+            }
+            out.extend(base64_segment(data, start, i, end));
+            i = end.max(i);
+        }
+        out
+    }
+
+    #[test]
+    fn probing_finds_exactly_the_runs_a_full_walk_finds() {
+        use crate::rules::template::{Rng, expand};
+        let mut rng = Rng::from_seed("b64-probe");
+        for round in 0..300 {
+            let mut d = String::new();
+            for _ in 0..(rng.next_u64() % 40) {
+                let piece = match rng.next_u64() % 6 {
+                    0 => base64::engine::general_purpose::STANDARD
+                        .encode(expand("user:«alnum:20» pass=«alnum:12»", &mut rng).unwrap()),
+                    1 => base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(expand("«alnum:30»", &mut rng).unwrap()),
+                    2 => expand("«alnum:23»", &mut rng).unwrap(),
+                    3 => "==".into(),
+                    4 => expand("«alnum:3»", &mut rng).unwrap(),
+                    _ => " = \"".into(),
+                };
+                d.push_str(&piece);
+                if rng.next_u64().is_multiple_of(3) {
+                    d.push(' ');
+                }
+            }
+            let d = d.as_bytes();
+            assert_eq!(base64_runs(d), base64_runs_reference(d), "round {round}");
+        }
     }
 
     #[test]
