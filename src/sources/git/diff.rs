@@ -23,6 +23,9 @@ use super::walk::{Commits, read_commit};
 /// side of its children.
 const DIFF_OBJECT_CACHE: usize = 16 << 20;
 
+/// Delta-base cache per diff thread (gix's default is 96 MB per handle).
+const DIFF_PACK_CACHE: usize = 16 << 20;
+
 /// Appends to `out` every blob (regular or executable file) in tree `new` whose path and id
 /// are not both in tree `old` (`None`: the empty tree). Unreadable subtrees are skipped and
 /// the first problem is returned after everything readable was collected.
@@ -200,6 +203,11 @@ pub fn collect(opened: &Opened, commits: &Commits, scanner: &Scanner, table: &mu
             || {
                 let mut repo = opened.repo.to_thread_local();
                 repo.object_cache_size(DIFF_OBJECT_CACHE);
+                repo.objects.set_pack_cache(|| {
+                    Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+                        DIFF_PACK_CACHE,
+                    ))
+                });
                 (repo, Vec::new())
             },
             |(repo, buf), c| introduced(repo, commits, c, buf),
