@@ -13,13 +13,14 @@ pub mod filters;
 pub mod locate;
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
+use regex_automata::Input;
 use regex_automata::meta;
 use regex_automata::util::syntax;
-use regex_automata::{Input, PatternID};
 
 use crate::rules::Rule;
 
@@ -52,15 +53,24 @@ impl Default for EngineOptions {
 pub struct CompiledRule {
     /// The rule as written.
     pub rule: Rule,
-    re: meta::Regex,
+    /// Compiled on first use: a typical scan touches a fraction of the catalogue, and
+    /// compiling all of it costs more than scanning a small tree.
+    re: OnceLock<Option<Matcher>>,
     secret_group: usize,
     part_groups: Vec<(String, usize)>,
     /// Longest possible match in bytes, when bounded.
     pub max_len: Option<usize>,
     /// The pattern can never match a newline, so a match lies within its keyword's line.
     pub single_line: bool,
-    allow: Vec<regex::bytes::Regex>,
     pairs: Vec<CompiledPair>,
+}
+
+/// A rule's compiled regex and allow-list.
+#[derive(Debug)]
+struct Matcher {
+    re: meta::Regex,
+    /// Every allow pattern as one multi-pattern regex.
+    allow: Option<meta::Regex>,
 }
 
 #[derive(Debug)]
@@ -105,6 +115,46 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
+fn build_matcher(rule: &Rule) -> Result<Matcher> {
+    let ctx = || format!("rule {} ({})", rule.id, rule.origin);
+    let build = || {
+        let mut b = meta::Regex::builder();
+        b.syntax(syntax_config())
+            .configure(meta::Config::new().utf8_empty(false));
+        b
+    };
+    let re = build().build(&rule.pattern).with_context(ctx)?;
+    let allow = if rule.allow.is_empty() {
+        None
+    } else {
+        Some(
+            build()
+                .build_many(&rule.allow)
+                .with_context(|| format!("{}: allow pattern", ctx()))?,
+        )
+    };
+    Ok(Matcher { re, allow })
+}
+
+/// Appends the (group index, name) of every named capture group in `hir`. Indices are the
+/// ones the compiled regex reports (group 0 is the whole match).
+fn named_groups(hir: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(n) = &c.name {
+                out.push((c.index as usize, n.to_string()));
+            }
+            named_groups(&c.sub, out);
+        }
+        HirKind::Repetition(r) => named_groups(&r.sub, out),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().for_each(|h| named_groups(h, out)),
+        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) | HirKind::Class(_) => {}
+    }
+}
+
+/// Parses and analyses `rule`; its regex is compiled now for user rules (so mistakes surface
+/// before the scan) and on first use for built-in rules (which the test suite compiles).
 fn compile_rule(rule: Rule) -> Result<CompiledRule> {
     let ctx = || format!("rule {} ({})", rule.id, rule.origin);
     let hir = regex_syntax::ParserBuilder::new()
@@ -115,32 +165,22 @@ fn compile_rule(rule: Rule) -> Result<CompiledRule> {
         .with_context(ctx)?;
     let max_len = hir.properties().maximum_len();
     let single_line = !can_match_newline(&hir);
-    let re = meta::Regex::builder()
-        .syntax(syntax_config())
-        .configure(meta::Config::new().utf8_empty(false))
-        .build(&rule.pattern)
-        .with_context(ctx)?;
+    let re = OnceLock::new();
+    if !rule.is_builtin() {
+        let _ = re.set(Some(build_matcher(&rule)?));
+    }
+    let mut groups = Vec::new();
+    named_groups(&hir, &mut groups);
     let mut secret_group = None;
     let mut part_groups = Vec::new();
-    for (i, name) in re.group_info().pattern_names(PatternID::ZERO).enumerate() {
-        match name {
-            Some("secret") => secret_group = Some(i),
-            Some(n) => part_groups.push((n.to_string(), i)),
-            None => {}
+    for (i, name) in groups {
+        match name.as_str() {
+            "secret" => secret_group = Some(i),
+            _ => part_groups.push((name, i)),
         }
     }
     let secret_group =
         secret_group.ok_or_else(|| anyhow!("{}: pattern has no (?P<secret>…) group", ctx()))?;
-    let allow = rule
-        .allow
-        .iter()
-        .map(|a| {
-            regex::bytes::RegexBuilder::new(a)
-                .unicode(false)
-                .build()
-                .with_context(|| format!("{}: allow pattern", ctx()))
-        })
-        .collect::<Result<Vec<_>>>()?;
     if let Some(c) = &rule.checksum
         && !checksum::is_known(c)
     {
@@ -153,9 +193,39 @@ fn compile_rule(rule: Rule) -> Result<CompiledRule> {
         part_groups,
         max_len,
         single_line,
-        allow,
         pairs: Vec::new(),
     })
+}
+
+impl CompiledRule {
+    /// The rule's regex, compiled on first call; `None` if it does not compile (reported once
+    /// on stderr; the test suite proves every built-in rule compiles).
+    fn matcher(&self) -> Option<&Matcher> {
+        self.re
+            .get_or_init(|| match build_matcher(&self.rule) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    eprintln!("warning: {e:#}; the rule is skipped");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Compiles the regex now; an error names the rule.
+    pub fn compile(&self) -> Result<()> {
+        if self.re.get().is_none() {
+            let _ = self.re.set(Some(build_matcher(&self.rule)?));
+        }
+        match self.re.get() {
+            Some(Some(_)) => Ok(()),
+            _ => bail!(
+                "rule {} ({}) does not compile",
+                self.rule.id,
+                self.rule.origin
+            ),
+        }
+    }
 }
 
 /// Whether any match of `hir` could contain a `\n` byte.
@@ -240,6 +310,11 @@ impl Engine {
             overlap,
             opts,
         })
+    }
+
+    /// Compiles every rule's regex now (`rules check`, tests); the first error names its rule.
+    pub fn compile_all(&self) -> Result<()> {
+        self.rules.par_iter().try_for_each(CompiledRule::compile)
     }
 
     /// The compiled rules, indexed by [`Match::rule`].
@@ -348,8 +423,9 @@ impl Engine {
 
     fn run_rule(&self, ri: usize, data: &[u8], s: usize, e: usize, out: &mut Vec<Match>) {
         let r = &self.rules[ri];
+        let Some(m) = r.matcher() else { return };
         let input = Input::new(data).range(s..e);
-        for caps in r.re.captures_iter(input) {
+        for caps in m.re.captures_iter(input) {
             let Some(span) = caps.get_group(r.secret_group) else {
                 continue;
             };
@@ -357,7 +433,7 @@ impl Engine {
             if bytes.is_empty() || filters::placeholder(bytes).is_some() {
                 continue;
             }
-            if r.allow.iter().any(|a| a.is_match(bytes)) {
+            if m.allow.as_ref().is_some_and(|a| a.is_match(bytes)) {
                 continue;
             }
             if let Some(min) = r.rule.min_entropy
@@ -447,10 +523,10 @@ mod tests {
             confidence: Confidence::High,
             severity: Severity::High,
             tags: vec![],
-            allow: vec![],
             pair: vec![],
             examples: vec![],
             negative_examples: vec![],
+            allow: vec![],
             references: vec![],
             remediation: "rotate".into(),
             validation: None,
@@ -493,6 +569,43 @@ mod tests {
         // Multi-line rules still match across lines; single-line ones within the line.
         assert_eq!(e.scan(b"key\n=abcdefgh").len(), 1);
         assert_eq!(e.scan(b"x\npwd: abcdefgh\ny").len(), 1);
+    }
+
+    #[test]
+    fn builtin_rules_compile_on_first_use() {
+        let mut r = rule("t.lazy", r"(?P<secret>tok_[a-z0-9]{8})", &["tok_"]);
+        r.origin = format!("{}t.yml", crate::rules::BUILTIN_ORIGIN);
+        r.allow = vec!["^tok_allowed$".into()];
+        let e = engine(vec![r]);
+        assert!(e.rules()[0].re.get().is_none(), "compiled before use");
+        assert!(e.scan(b"no keyword here").is_empty());
+        assert!(
+            e.rules()[0].re.get().is_none(),
+            "compiled without a keyword hit"
+        );
+        let found = e.scan(b"x = tok_a1b2c3d4; y = tok_allowed");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secret, "tok_a1b2c3d4");
+        e.compile_all().unwrap();
+
+        // A built-in rule that parses but cannot be built is skipped at scan time and named
+        // by compile_all (which `rules check` runs over the catalogue).
+        let mut big = rule("t.huge", r"(?P<secret>k_(?:\w{1000}){1000})", &["k_"]);
+        big.origin = format!("{}t.yml", crate::rules::BUILTIN_ORIGIN);
+        let e = engine(vec![big.clone()]);
+        assert!(e.scan(b"k_abc").is_empty());
+        assert!(format!("{:#}", e.compile_all().unwrap_err()).contains("t.huge"));
+        // The same rule from a user file fails when the engine is built.
+        big.origin = "mine.yml".into();
+        let err = Engine::new(vec![big], EngineOptions::default()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("rule t.huge (mine.yml)"),
+            "{err:#}"
+        );
+        let mut bad_allow = rule("t.allow", r"(?P<secret>tok_[a-z]{4})", &["tok_"]);
+        bad_allow.allow = vec!["(".into()];
+        let err = Engine::new(vec![bad_allow], EngineOptions::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("allow pattern"), "{err:#}");
     }
 
     #[test]

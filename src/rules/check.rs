@@ -53,6 +53,9 @@ pub fn check(engine: &Engine) -> CheckReport {
                 problem,
             })
         };
+        if let Err(e) = cr.compile() {
+            fail(format!("{e:#}"));
+        }
         if cr.rule.examples.is_empty() {
             fail("no examples".into());
         }

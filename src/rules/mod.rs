@@ -99,6 +99,17 @@ pub struct Rule {
     pub origin: String,
 }
 
+/// Prefix of [`Rule::origin`] for rules shipped in the binary (proven by the test suite, so
+/// the engine may compile them lazily).
+pub const BUILTIN_ORIGIN: &str = "builtin:";
+
+impl Rule {
+    /// Whether the rule ships in the binary (as opposed to a user rule file or config).
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with(BUILTIN_ORIGIN)
+    }
+}
+
 /// Parses one YAML document of rules; `origin` names it in errors.
 pub fn parse_rules(text: &str, origin: &str) -> Result<Vec<Rule>> {
     let file: RuleFile = serde_yaml_ng::from_str(text)
@@ -144,7 +155,7 @@ fn check_shape(r: &Rule) -> Result<()> {
 pub fn embedded() -> Result<Vec<Rule>> {
     let mut all = Vec::new();
     for (name, text) in EMBEDDED_RULES {
-        all.extend(parse_rules(text, name)?);
+        all.extend(parse_rules(text, &format!("{BUILTIN_ORIGIN}{name}"))?);
     }
     Ok(all)
 }
