@@ -65,6 +65,9 @@ pub enum Command {
     },
     /// Re-render a JSON report in another format (annotations, Markdown, SARIF, …).
     Report(ReportArgs),
+    /// Revoke leaked secrets of a JSON report with the secrets themselves (validates before
+    /// and after; asks first).
+    Revoke(crate::revoke::command::RevokeArgs),
     /// Print a remediation plan for the findings of a JSON report.
     Remediate {
         /// A JSON report written by `--format json`.
@@ -141,6 +144,9 @@ pub enum RulesAction {
         /// Only rules with a live validator, with the host they call.
         #[arg(long)]
         validated: bool,
+        /// Only rules whose leaked secrets `leakhound revoke` can revoke.
+        #[arg(long, conflicts_with = "validated")]
+        revocable: bool,
     },
     /// Compile every rule and run its examples and negative examples.
     Check {
@@ -406,6 +412,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             action: BaselineAction::Create(args),
         } => run_baseline_create(args),
         Command::Report(args) => run_report(args),
+        Command::Revoke(args) => crate::revoke::command::run(args),
         Command::Remediate {
             from,
             format,
@@ -413,9 +420,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => {
             let report = read_report(&from)?;
             let items = crate::remediate::plan(&report.findings);
+            let revoke = crate::remediate::RevokeHint {
+                by_rule: crate::revoke::listing::by_rule(&rules::embedded()?),
+                report: from.display().to_string(),
+            };
             let text = match format {
-                PlanFormat::Text => crate::remediate::render_text(&items),
-                PlanFormat::Markdown => crate::remediate::render_markdown(&items),
+                PlanFormat::Text => crate::remediate::render_text(&items, &revoke),
+                PlanFormat::Markdown => crate::remediate::render_markdown(&items, &revoke),
             };
             write_output(output.as_ref(), |w| Ok(w.write_all(text.as_bytes())?))?;
             Ok(EXIT_CLEAN)
@@ -435,8 +446,22 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 /// Loads the configuration, the rule catalogue and compiles the engine.
 pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
+    let opts = EngineOptions {
+        decode_depth: common.decode_depth,
+        include_invalid_checksums: common.include_invalid_checksums,
+        ..EngineOptions::default()
+    };
+    build_engine_with(&common.rules, config, opts)
+}
+
+/// Compiles the catalogue plus `rules` paths and the configuration's rules and toggles.
+pub fn build_engine_with(
+    rules: &[PathBuf],
+    config: &Config,
+    opts: EngineOptions,
+) -> Result<Engine> {
     let mut extra = config.rules.paths.clone();
-    extra.extend(common.rules.iter().cloned());
+    extra.extend(rules.iter().cloned());
     let mut all = rules::load_all(&extra)?;
     for r in &config.rules.custom {
         if all.iter().any(|x| x.id == r.id) {
@@ -456,11 +481,6 @@ pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
     if !config.rules.enable.is_empty() {
         all.retain(|r| config.rules.enable.contains(&r.id));
     }
-    let opts = EngineOptions {
-        decode_depth: common.decode_depth,
-        include_invalid_checksums: common.include_invalid_checksums,
-        ..EngineOptions::default()
-    };
     Engine::new(all, opts)
 }
 
@@ -825,7 +845,14 @@ fn run_rules(action: RulesAction) -> Result<i32> {
             format,
             rules,
             validated: true,
+            ..
         } => crate::validate::listing::run(&rules::load_all(&rules)?, format),
+        RulesAction::List {
+            format,
+            rules,
+            revocable: true,
+            ..
+        } => crate::revoke::listing::run(&rules::load_all(&rules)?, format),
         RulesAction::List { format, rules, .. } => {
             let all = rules::load_all(&rules)?;
             write_output(None, |w| {

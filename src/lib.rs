@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: a source (`sources::*`) produces blobs with provenance, the `engine`
 //! matches them against the rule catalogue (`rules`), `scan` turns matches into `finding`s,
-//! `validate` optionally checks which secrets are live, and `report` renders them.
+//! `validate` optionally checks which secrets are live, `report` renders them, and `revoke`
+//! makes leaked credentials stop working.
 
 pub mod audit;
 pub mod baseline;
@@ -15,6 +16,7 @@ pub mod hook;
 pub mod progress;
 pub mod remediate;
 pub mod report;
+pub mod revoke;
 pub mod rules;
 pub mod scan;
 pub mod sources;

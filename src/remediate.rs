@@ -2,7 +2,7 @@
 //! (fingerprint), live ones first, with the rule's rotation steps, every place it leaked, and
 //! advice for each kind of source (git history, images, agent transcripts, files).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
@@ -83,6 +83,43 @@ pub fn source_advice(item: &Item) -> Vec<&'static str> {
     out
 }
 
+/// Which rules `leakhound revoke` can revoke, for the per-item revocation line.
+#[derive(Debug, Clone, Default)]
+pub struct RevokeHint {
+    /// Rule id → `METHOD host` of its revocation.
+    pub by_rule: HashMap<String, String>,
+    /// The report path, for the suggested command.
+    pub report: String,
+}
+
+impl RevokeHint {
+    /// One line saying whether and how `leakhound revoke` can revoke this secret.
+    pub fn line(&self, f: &Finding) -> String {
+        match self.by_rule.get(&f.rule_id) {
+            Some(how) => format!(
+                "leakhound can revoke it ({how}): `leakhound revoke --from {} --fingerprint {}` (add --dry-run first to see the requests)",
+                shell_word(&self.report),
+                f.fingerprint
+            ),
+            None => format!(
+                "leakhound cannot revoke {} secrets; follow the rotation steps by hand",
+                f.rule_id
+            ),
+        }
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/+:@".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 fn status(f: &Finding) -> String {
     match &f.validation {
         Some(v) if v.reason.is_empty() => v.status.clone(),
@@ -92,7 +129,7 @@ fn status(f: &Finding) -> String {
 }
 
 /// The plan as plain text.
-pub fn render_text(items: &[Item]) -> String {
+pub fn render_text(items: &[Item], revoke: &RevokeHint) -> String {
     let mut s = String::new();
     if items.is_empty() {
         s.push_str("Nothing to remediate.\n");
@@ -111,6 +148,7 @@ pub fn render_text(items: &[Item]) -> String {
             f.fingerprint,
             status(f)
         );
+        let _ = writeln!(s, "   Revoke: {}", revoke.line(f));
         let _ = writeln!(s, "   Rotate:");
         for l in f.remediation.lines() {
             let _ = writeln!(s, "     {l}");
@@ -134,7 +172,7 @@ pub fn render_text(items: &[Item]) -> String {
 }
 
 /// The plan as Markdown, for pasting into a ticket.
-pub fn render_markdown(items: &[Item]) -> String {
+pub fn render_markdown(items: &[Item], revoke: &RevokeHint) -> String {
     let mut s = String::from("# Secret remediation plan\n\n");
     if items.is_empty() {
         s.push_str("Nothing to remediate.\n");
@@ -154,6 +192,7 @@ pub fn render_markdown(items: &[Item]) -> String {
             f.severity.as_str(),
             status(f)
         );
+        let _ = writeln!(s, "### Revoke\n\n{}\n", revoke.line(f));
         let _ = writeln!(s, "### Rotate\n\n{}\n", f.remediation.trim());
         let _ = writeln!(s, "### Where it leaked\n");
         for p in &it.places {

@@ -91,9 +91,9 @@ pub struct Rule {
     /// How to check whether a found secret is live (see `crate::validate::spec`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<crate::validate::spec::ValidationSpec>,
-    /// Revocation description (revocation issue).
+    /// How the leaked secret can revoke itself (see `crate::revoke::spec`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation: Option<serde_yaml_ng::Value>,
+    pub revocation: Option<crate::revoke::spec::RevocationSpec>,
     /// Where the rule was loaded from (file name); not part of the YAML.
     #[serde(skip_deserializing, default)]
     pub origin: String,
@@ -147,6 +147,13 @@ fn check_shape(r: &Rule) -> Result<()> {
     }
     if let Some(v) = &r.validation {
         v.check()?;
+    }
+    if let Some(rv) = &r.revocation {
+        rv.check()?;
+        // Revocation is judged by validating before and after: both need a live check.
+        if !r.validation.as_ref().is_some_and(|v| v.is_active()) {
+            bail!("revocation needs an active validation block (to check before and after)");
+        }
     }
     Ok(())
 }

@@ -118,7 +118,8 @@ pub fn account_from_key_id(key_id: &str) -> Option<String> {
     Some(format!("{account:012}"))
 }
 
-fn amz_now() -> String {
+/// The current time in SigV4's `X-Amz-Date` form.
+pub(crate) fn amz_now() -> String {
     let now = time::OffsetDateTime::now_utc();
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
@@ -171,8 +172,8 @@ pub fn build_request(
     }
 }
 
-/// Pulls `field` out of an STS answer in JSON (`"Field":"v"`) or XML (`<Field>v</Field>`).
-fn field(body: &str, name: &str) -> Option<String> {
+/// Pulls `field` out of an AWS answer in JSON (`"Field":"v"`) or XML (`<Field>v</Field>`).
+pub(crate) fn field(body: &str, name: &str) -> Option<String> {
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
         fn walk(v: &serde_json::Value, name: &str) -> Option<String> {
             match v {

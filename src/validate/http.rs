@@ -353,6 +353,7 @@ impl SafeClient {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
             Method::Head => reqwest::Method::HEAD,
+            Method::Delete => reqwest::Method::DELETE,
         };
         let mut b = self
             .client

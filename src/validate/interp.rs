@@ -180,6 +180,15 @@ fn header_value(v: String) -> Result<String, String> {
 
 /// Builds the main request, or says why it cannot be built (the outcome is then `unknown`).
 pub fn build_request(spec: &ValidationSpec, inputs: &Inputs<'_>) -> Result<HttpRequest, String> {
+    build_request_with(spec, inputs, &BTreeMap::new())
+}
+
+/// Like [`build_request`], with extra `{var.NAME}` values (ids a revocation looked up first).
+pub fn build_request_with(
+    spec: &ValidationSpec,
+    inputs: &Inputs<'_>,
+    extra_vars: &BTreeMap<String, String>,
+) -> Result<HttpRequest, String> {
     for r in &spec.requires {
         if !inputs.parts.contains_key(r) {
             return Err(format!("needs the {r} found next to the secret; none was"));
@@ -193,6 +202,7 @@ pub fn build_request(spec: &ValidationSpec, inputs: &Inputs<'_>) -> Result<HttpR
         url_t,
         &spec.headers,
         spec.body.as_deref(),
+        extra_vars,
     )
 }
 
@@ -203,11 +213,11 @@ fn build(
     url_t: &str,
     extra_headers: &BTreeMap<String, String>,
     body_t: Option<&str>,
+    extra_vars: &BTreeMap<String, String>,
 ) -> Result<HttpRequest, String> {
-    let values = Values {
-        inputs,
-        vars: derive_vars(spec, inputs),
-    };
+    let mut vars = derive_vars(spec, inputs);
+    vars.extend(extra_vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let values = Values { inputs, vars };
     let mut url = render_url(spec, url_t, &values)?;
     let mut headers: Vec<(String, String)> = Vec::new();
     match spec.auth.as_ref() {
@@ -285,6 +295,7 @@ pub fn build_extra(
                 &x.url,
                 &x.headers,
                 x.body.as_deref(),
+                &BTreeMap::new(),
             )
             .ok()
             .map(|r| (r, x.identity.clone()))
@@ -292,7 +303,8 @@ pub fn build_extra(
         .collect()
 }
 
-fn json_at<'v>(v: &'v Value, pointer: &str) -> Vec<&'v Value> {
+/// The values at a JSON pointer, where a `*` segment walks every array element.
+pub(crate) fn json_at<'v>(v: &'v Value, pointer: &str) -> Vec<&'v Value> {
     // `*` walks every element of an array (or value of an object).
     let mut cur: Vec<&Value> = vec![v];
     for seg in pointer.split('/').skip(1) {
@@ -319,7 +331,8 @@ fn json_at<'v>(v: &'v Value, pointer: &str) -> Vec<&'v Value> {
     cur
 }
 
-fn scalar(v: &Value) -> Option<String> {
+/// A scalar (or an array of scalars, joined) as text.
+pub(crate) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -332,7 +345,8 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-fn matches(m: &Matcher, resp: &HttpResponse, json: Option<&Value>) -> bool {
+/// Whether a response matcher applies to `resp` (`json`: the parsed body, if JSON).
+pub(crate) fn matches(m: &Matcher, resp: &HttpResponse, json: Option<&Value>) -> bool {
     if !m.status.contains(resp.status) {
         return false;
     }

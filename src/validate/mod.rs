@@ -408,7 +408,7 @@ fn rank(o: Outcome) -> u8 {
 }
 
 /// Replaces any copy of the secret or its parts in provider-supplied text.
-fn scrub(text: &str, secret: &str, parts: &BTreeMap<String, String>) -> String {
+pub(crate) fn scrub(text: &str, secret: &str, parts: &BTreeMap<String, String>) -> String {
     let mut out = text.to_string();
     for s in std::iter::once(secret).chain(parts.values().map(String::as_str)) {
         if s.len() >= 6 && out.contains(s) {

@@ -94,6 +94,8 @@ pub enum Method {
     Post,
     /// HEAD.
     Head,
+    /// DELETE (revocation requests only; a validation block may not use it).
+    Delete,
 }
 
 impl Method {
@@ -103,6 +105,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Head => "HEAD",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -390,6 +393,13 @@ impl ValidationSpec {
             return Ok(());
         }
         let url = self.url.as_deref().unwrap_or_default();
+        if self.method == Method::Delete
+            || self.access_map.iter().any(|x| x.method == Method::Delete)
+        {
+            bail!(
+                "validation: DELETE is for revocation blocks; a validator must not change anything"
+            );
+        }
         check_url(url, &self.hosts, &self.vars)?;
         if matches!(self.auth, Some(Auth::Simple(SimpleAuth::Path))) && !url.contains("{secret}") {
             bail!("validation: auth path needs {{secret}} in the url");
@@ -462,13 +472,15 @@ impl ValidationSpec {
     }
 }
 
-fn valid_ident(s: &str) -> bool {
+/// Whether `s` is a placeholder, var or part name (`[A-Za-z0-9_-]+`).
+pub(crate) fn valid_ident(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-fn check_source(from: &str) -> Result<()> {
+/// Checks a var source: `secret` or `part.NAME`.
+pub(crate) fn check_source(from: &str) -> Result<()> {
     if from == "secret" || from.strip_prefix("part.").is_some_and(valid_ident) {
         Ok(())
     } else {
@@ -484,7 +496,13 @@ pub fn split_url(url: &str) -> Option<(&str, &str, &str)> {
     (!host.is_empty()).then_some(("https", host, tail))
 }
 
-fn check_url(url: &str, hosts: &[String], vars: &BTreeMap<String, VarSpec>) -> Result<()> {
+/// Checks a request URL template: https, a fixed DNS host or one templated only with vars
+/// (which then needs an allow-list).
+pub(crate) fn check_url(
+    url: &str,
+    hosts: &[String],
+    vars: &BTreeMap<String, VarSpec>,
+) -> Result<()> {
     let Some((_, host, _)) = split_url(url) else {
         bail!("validation: url {url:?} must start with https:// and name a host");
     };
@@ -505,6 +523,12 @@ fn check_url(url: &str, hosts: &[String], vars: &BTreeMap<String, VarSpec>) -> R
 }
 
 fn check_placeholders(t: &str, vars: &BTreeMap<String, VarSpec>) -> Result<()> {
+    check_placeholders_with(t, &|v| vars.contains_key(v))
+}
+
+/// Refuses `{name}` placeholders other than `{secret}`, `{part.NAME}` and `{var.NAME}` with
+/// `known_var(NAME)`.
+pub(crate) fn check_placeholders_with(t: &str, known_var: &dyn Fn(&str) -> bool) -> Result<()> {
     let mut rest = t;
     while let Some(i) = rest.find('{') {
         let after = &rest[i + 1..];
@@ -515,9 +539,7 @@ fn check_placeholders(t: &str, vars: &BTreeMap<String, VarSpec>) -> Result<()> {
         let name = &after[..j];
         let known = name == "secret"
             || name.strip_prefix("part.").is_some_and(valid_ident)
-            || name
-                .strip_prefix("var.")
-                .is_some_and(|v| vars.contains_key(v));
+            || name.strip_prefix("var.").is_some_and(known_var);
         let looks_like_placeholder =
             valid_ident(name.replace('.', "").as_str()) && !name.is_empty() && name.len() < 40;
         if looks_like_placeholder && !known {
