@@ -7,6 +7,7 @@
 #   skopeo            pushes test images into that registry
 #   apache2-utils     htpasswd, for the registry's Basic-auth test
 #   postgresql        a real PostgreSQL server for the connection-string validation test
+#   bsdutils          `script`, a real terminal for the revoke confirmation test
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
@@ -15,6 +16,7 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v htpasswd >/dev/null || need+=(apache2-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v script >/dev/null || need+=(bsdutils)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt_install() { apt-get install -y -qq "$@" >/dev/null; }

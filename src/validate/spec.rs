@@ -674,6 +674,10 @@ mod tests {
             ),
             ("url: https://x.example.com/\n", "auth is required"),
             (
+                "method: DELETE\nurl: https://x.example.com/\nauth: bearer\n",
+                "DELETE is for revocation",
+            ),
+            (
                 "url: https://x.example.com/\nauth: bearer\ncolour: red\n",
                 "unknown field",
             ),
