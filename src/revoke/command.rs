@@ -327,19 +327,17 @@ pub fn run(args: RevokeArgs) -> Result<i32> {
             let lines: Vec<String> = to_revoke
                 .iter()
                 .map(|c| {
+                    let r = revocations.get(&c.rule_id);
                     format!(
-                        "{} {} at {} (fingerprint {}) -> {} {}",
+                        "{} {} at {} (fingerprint {}) -> {} {}{}",
                         c.rule_id,
                         redact(&c.secret),
                         c.location(),
                         c.fingerprint,
-                        revocations
-                            .get(&c.rule_id)
-                            .map(RevocationSpec::method_name)
-                            .unwrap_or_default(),
-                        revocations
-                            .get(&c.rule_id)
-                            .and_then(RevocationSpec::host)
+                        r.map(RevocationSpec::method_name).unwrap_or_default(),
+                        r.and_then(RevocationSpec::host).unwrap_or_default(),
+                        r.and_then(|r| r.note.as_deref())
+                            .map(|n| format!(" ({n})"))
                             .unwrap_or_default()
                     )
                 })
@@ -432,7 +430,7 @@ pub fn render_text(
         for p in &r.places {
             writeln!(w, "   at {p}")?;
         }
-        if !r.reason.is_empty() && r.status != Status::DryRun {
+        if !r.reason.is_empty() && (r.status != Status::DryRun || r.plan.is_empty()) {
             writeln!(w, "   {}", r.reason)?;
         }
         if let Some(b) = &r.before {

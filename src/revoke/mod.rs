@@ -281,7 +281,12 @@ impl<'a> Revoker<'a> {
                 self.describe(r.method_name(), url, &carrier, c, r)
             }
         };
-        out.push(format!("revoke    {revoke}"));
+        let note = r
+            .note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        out.push(format!("revoke    {revoke}{note}"));
         out.push(format!(
             "re-check  {check} until it answers dead (up to {} s)",
             self.settings.wait.as_secs()
