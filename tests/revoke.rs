@@ -1325,7 +1325,12 @@ fn filters_select_by_rule_and_fingerprint_and_moved_secrets_are_not_sent() {
         d.path(),
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("[not revoked] github.pat.classic"));
+    let out = text(&o.stdout);
+    assert!(out.contains("[not revoked] github.pat.classic"), "{out}");
+    assert!(
+        out.contains("…(40 chars)"),
+        "the report's redacted form is shown as is: {out}"
+    );
     assert!(text(&o.stderr).contains("cannot be revoked from here"));
     assert!(s.requests().is_empty());
 }
@@ -1430,6 +1435,14 @@ fn rules_list_marks_revocable_rules() {
         .and_then(|n| n.parse().ok())
         .unwrap();
     assert!(providers >= 15, "{last}");
+    let o = lh(&["rules", "list", "--validated"], d.path());
+    assert!(
+        text(&o.stdout)
+            .lines()
+            .any(|l| l.starts_with("gitlab.pat ") && l.ends_with("[revocable]")),
+        "{}",
+        text(&o.stdout)
+    );
     let o = lh(
         &["rules", "list", "--revocable", "--format", "json"],
         d.path(),

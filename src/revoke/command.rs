@@ -17,7 +17,7 @@ use super::{Credential, Revocation, Revoker, Settings, Status};
 use crate::cli::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, build_engine_with, write_output};
 use crate::config::Config;
 use crate::engine::EngineOptions;
-use crate::finding::{Finding, redact};
+use crate::finding::Finding;
 use crate::validate::http::{HttpOptions, SafeClient};
 use crate::validate::reread;
 use crate::validate::safety::Overrides;
@@ -150,6 +150,7 @@ pub fn credentials(findings: &[&Finding]) -> Vec<Credential> {
                 rule_id: best.rule_id.clone(),
                 fingerprint: best.fingerprint.clone(),
                 secret: best.secret.expose().to_string(),
+                shown: best.secret.redacted(),
                 parts: best
                     .parts
                     .iter()
@@ -250,7 +251,8 @@ pub fn run(args: RevokeArgs) -> Result<i32> {
     let overrides = Overrides::parse(&args.endpoints)?;
     let engine = build_engine_with(&args.rules, &config, EngineOptions::default())?;
     let (mut findings, _) = reread::load(&args.from)?;
-    let lost = reread::recover(&mut findings, &engine, false);
+    // Findings whose secret cannot be re-read are marked; they are reported, never sent.
+    reread::recover(&mut findings, &engine, false);
     let filtered = !args.rule.is_empty() || !args.fingerprint.is_empty();
     let selected: Vec<&Finding> = findings
         .iter()
@@ -270,7 +272,6 @@ pub fn run(args: RevokeArgs) -> Result<i32> {
         );
         return Ok(EXIT_ERROR);
     }
-    let _ = lost;
     for f in selected.iter().filter(|f| reread::is_unrecovered(f)) {
         eprintln!(
             "warning: {}:{}: {}: {}; it cannot be revoked from here",
@@ -331,7 +332,7 @@ pub fn run(args: RevokeArgs) -> Result<i32> {
                     format!(
                         "{} {} at {} (fingerprint {}) -> {} {}{}",
                         c.rule_id,
-                        redact(&c.secret),
+                        c.shown,
                         c.location(),
                         c.fingerprint,
                         r.map(RevocationSpec::method_name).unwrap_or_default(),

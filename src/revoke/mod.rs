@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::audit;
-use crate::finding::redact;
 use crate::validate::http::SafeClient;
 use crate::validate::spec::{
     Auth, Outcome, Scheme, SimpleAuth, ValidationSpec, VarSpec, split_url,
@@ -93,6 +92,8 @@ pub struct Credential {
     pub fingerprint: String,
     /// The secret, as re-read from its source.
     pub secret: String,
+    /// The redacted form shown in every output.
+    pub shown: String,
     /// Parts found with it.
     pub parts: BTreeMap<String, String>,
     /// `path:line (source)` of every finding.
@@ -106,10 +107,7 @@ impl std::fmt::Debug for Credential {
         write!(
             f,
             "Credential({} {} {} at {:?})",
-            self.rule_id,
-            self.fingerprint,
-            redact(&self.secret),
-            self.places
+            self.rule_id, self.fingerprint, self.shown, self.places
         )
     }
 }
@@ -166,7 +164,7 @@ impl Revocation {
         Revocation {
             rule_id: c.rule_id.clone(),
             fingerprint: c.fingerprint.clone(),
-            secret: redact(&c.secret),
+            secret: c.shown.clone(),
             places: c.places.clone(),
             status,
             reason: reason.into(),

@@ -22,6 +22,8 @@ pub struct Listed {
     pub host: String,
     /// Whether identity/reach is reported with `--access-map`.
     pub access_map: bool,
+    /// Whether `leakhound revoke` can revoke its secrets.
+    pub revocable: bool,
 }
 
 /// Every rule with an active validator (rules marked `skip` are not listed).
@@ -43,6 +45,7 @@ pub fn validated(rules: &[Rule]) -> Vec<Listed> {
                 method,
                 host: v.host().unwrap_or_default(),
                 access_map: v.maps_access(),
+                revocable: r.revocation.is_some(),
             })
         })
         .collect()
@@ -61,12 +64,13 @@ pub fn run(rules: &[Rule], format: ListFormat) -> Result<i32> {
                 for l in &list {
                     writeln!(
                         w,
-                        "{:<44} {:<18} {:<20} {}{}",
+                        "{:<44} {:<18} {:<20} {}{}{}",
                         l.id,
                         truncate(&l.provider, 18),
                         l.method,
                         l.host,
-                        if l.access_map { "  [access map]" } else { "" }
+                        if l.access_map { "  [access map]" } else { "" },
+                        if l.revocable { "  [revocable]" } else { "" }
                     )?;
                 }
                 let providers: BTreeSet<&str> = list.iter().map(|l| l.provider.as_str()).collect();
