@@ -771,6 +771,11 @@ fn provider_errors_are_reported_as_not_revoked_with_the_reason() {
             Reply::json(422, r#"{"message":"Validation Failed"}"#),
             "HTTP 422: Validation Failed",
         ),
+        (
+            Reply::json(403, r#"{"message":"API rate limit exceeded"}"#)
+                .header("x-ratelimit-remaining", "0"),
+            "GitHub rate limit reached (60 revocation requests per hour); try again later: API rate limit exceeded",
+        ),
     ] {
         let (server, revoked) = gh_server(Reply::json(401, "{}"), reply);
         let client = client_for(&["api.github.com"], &server.url());
