@@ -1455,3 +1455,74 @@ fn rules_list_marks_revocable_rules() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.as_array().unwrap().len() >= 30);
 }
+
+#[test]
+fn plans_name_lookups_and_where_the_secret_goes_never_the_secret() {
+    let warn = |_: &str| {};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = |family: &str, rule: &str| {
+        let row = table().into_iter().find(|r| r.family == family).unwrap();
+        let f = sample_finding(&row, rule);
+        let client = client_for(&row.hosts, "http://127.0.0.1:9");
+        let revoker = Revoker::new(
+            &client,
+            support::specs(),
+            specs(),
+            Settings {
+                wait: Duration::from_secs(20),
+                audit_log: dir.path().join("audit.jsonl"),
+            },
+            &warn,
+        );
+        let lines = revoker.plan(&credentials(&[&f])[0]);
+        for l in &lines {
+            assert!(!l.contains(f.secret.expose()), "{l}");
+        }
+        lines
+    };
+    let heroku = plan("Heroku", "heroku.api_key");
+    assert_eq!(
+        heroku[1],
+        "lookup    GET https://api.heroku.com/oauth/authorizations (overridden to http://127.0.0.1:9) [secret in Authorization: Bearer]; picks the one listed item whose /access_token/token = the value of the secret; reads authorization_id"
+    );
+    assert!(
+        heroku[2].starts_with(
+            "revoke    DELETE https://api.heroku.com/oauth/authorizations/{var.authorization_id} (overridden to http://127.0.0.1:9) [secret in Authorization: Bearer]"
+        ),
+        "{}",
+        heroku[2]
+    );
+    let npm = plan("npm", "npm.access_token");
+    assert!(
+        npm[1].contains("whose /key = SHA-512 of the secret; reads key"),
+        "{}",
+        npm[1]
+    );
+    let discord = plan("Discord (webhooks)", "discord.webhook");
+    assert_eq!(discord.len(), 3);
+    assert!(
+        discord[1].starts_with(
+            "revoke    DELETE https://discord.com/api/webhooks/{var.id}/{var.token} (overridden to http://127.0.0.1:9) [secret in URL path]"
+        ),
+        "{}",
+        discord[1]
+    );
+    let google = plan("Google (OAuth access tokens)", "google.oauth.access_token");
+    assert!(
+        google[0].contains("[secret in query parameter access_token]"),
+        "{}",
+        google[0]
+    );
+    assert!(
+        google[1].contains("[secret in request body]"),
+        "{}",
+        google[1]
+    );
+    let twilio = plan("Twilio", "twilio.api_key_secret");
+    assert!(
+        twilio[1].contains("/v1/Keys/{part.key_sid}")
+            && twilio[1].contains("[secret in HTTP Basic, URL path]"),
+        "{}",
+        twilio[1]
+    );
+}
