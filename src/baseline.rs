@@ -97,18 +97,20 @@ impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("baseline {}: cannot read", path.display()))?;
-        let parsed: BaselineOrReport = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "baseline {}: not a leakhound baseline or JSON report",
-                path.display()
-            )
+        Baseline::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses the text of a baseline (or of a JSON report used as one); `origin` names it in
+    /// errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Baseline> {
+        let parsed: BaselineOrReport = serde_json::from_str(text).with_context(|| {
+            format!("baseline {origin}: not a leakhound baseline or JSON report")
         })?;
         match parsed {
             BaselineOrReport::Baseline(b) => {
                 if b.version != VERSION {
                     bail!(
-                        "baseline {}: unsupported version {} (expected {VERSION})",
-                        path.display(),
+                        "baseline {origin}: unsupported version {} (expected {VERSION})",
                         b.version
                     );
                 }

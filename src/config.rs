@@ -81,8 +81,14 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("config {}: cannot read", path.display()))?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses the text of the configuration file at `path` (relative rule paths are resolved
+    /// against its directory; errors name it).
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let mut cfg: Config =
-            toml::from_str(&text).with_context(|| format!("config {}: invalid", path.display()))?;
+            toml::from_str(text).with_context(|| format!("config {}: invalid", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for p in &mut cfg.rules.paths {
             if p.is_relative() {

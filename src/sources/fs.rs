@@ -44,7 +44,9 @@ pub struct WalkOptions {
     pub threads: usize,
 }
 
-fn build_globs(patterns: &[String]) -> anyhow::Result<GlobSet> {
+/// Compiles the exclude globs (from `--exclude` and the config file); `dir` and `dir/` also
+/// exclude everything below `dir`.
+pub fn build_globs(patterns: &[String]) -> anyhow::Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
         b.add(Glob::new(p).map_err(|e| anyhow::anyhow!("exclude pattern {p:?}: {e}"))?);

@@ -373,7 +373,9 @@ fn checksum_ok(block: &[u8; BLOCK as usize]) -> bool {
         unsigned += u64::from(b);
         signed += i64::from(b as i8);
     }
-    stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed)
+    // Fuzz builds (`cargo fuzz`) accept any well-formed checksum, so mutated headers reach the
+    // fields behind it.
+    cfg!(fuzzing) || stored == unsigned || i64::try_from(stored).is_ok_and(|s| s == signed)
 }
 
 /// Parses an octal field (spaces and NULs around it allowed) or a GNU base-256 number.

@@ -90,6 +90,38 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in declaration order.
+    pub const ALL: [Format; 28] = [
+        Format::ClaudeSession,
+        Format::ClaudeHistory,
+        Format::CodexRollout,
+        Format::CodexHistory,
+        Format::GeminiChat,
+        Format::GeminiChatJson,
+        Format::GeminiLogs,
+        Format::GeminiCheckpoint,
+        Format::CursorDb,
+        Format::VsCodeChat,
+        Format::VsCodeChatJson,
+        Format::CopilotEvents,
+        Format::ClineApi,
+        Format::ClineUi,
+        Format::Otel,
+        Format::AgentsSdk,
+        Format::LangSmith,
+        Format::Langfuse,
+        Format::McpConfig,
+        Format::TomlConfig,
+        Format::AiderChat,
+        Format::AiderInput,
+        Format::AiderLlm,
+        Format::GenericJsonl,
+        Format::GenericJson,
+        Format::GenericSqlite,
+        Format::ClaudeSideFile,
+        Format::Text,
+    ];
+
     /// Stable name used in reports.
     pub fn name(self) -> &'static str {
         match self {
