@@ -15,8 +15,10 @@ pub const LLM_PREFIXES: &[&str] = &["USER ", "ASSISTANT ", "SYSTEM "];
 
 impl TextTracker for Aider {
     fn attribute(&self, src: &[u8], offset: usize) -> Attribution {
-        let before = String::from_utf8_lossy(&src[..offset.min(src.len())]);
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let offset = offset.min(src.len());
+        let before = String::from_utf8_lossy(&src[..offset]);
+        // Found in the bytes: the lossy text is longer wherever the file is not UTF-8.
+        let line_start = memchr::memrchr(b'\n', &src[..offset]).map_or(0, |i| i + 1);
         let line_end = src[line_start..]
             .iter()
             .position(|&b| b == b'\n')
