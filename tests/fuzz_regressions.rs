@@ -57,3 +57,111 @@ fn aider_attribution_after_invalid_utf8() {
         assert_eq!(found[0].location.line, 2);
     }
 }
+
+/// A repository whose loose objects are written by hand under chosen ids, the way a crafted
+/// repository can hold objects whose names are not their hashes (git does not re-hash loose
+/// objects when reading them). `refs/heads/main` points at `head`.
+struct CraftedRepo {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl CraftedRepo {
+    fn new(head: &str) -> CraftedRepo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("repo");
+        gix::init(&path).expect("git init");
+        std::fs::write(path.join(".git/refs/heads/main"), format!("{head}\n")).expect("ref");
+        CraftedRepo { _dir: dir, path }
+    }
+
+    fn object(&self, id: &str, kind: &str, body: &[u8]) {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(format!("{kind} {}\0", body.len()).as_bytes())
+            .expect("in-memory write");
+        z.write_all(body).expect("in-memory write");
+        let file = self.path.join(".git/objects").join(&id[..2]).join(&id[2..]);
+        std::fs::create_dir_all(file.parent().expect("object dir")).expect("object dir");
+        std::fs::write(file, z.finish().expect("in-memory write")).expect("object written");
+    }
+
+    fn commit(&self, id: &str, tree: &str) {
+        let sig = "A U Thor <author@example.com> 1700000000 +0000";
+        let body = format!("tree {tree}\nauthor {sig}\ncommitter {sig}\n\ncrafted\n");
+        self.object(id, "commit", body.as_bytes());
+    }
+
+    /// `leakhound git` over it: exit code, findings (JSON) and stderr.
+    fn scan(&self) -> (i32, serde_json::Value, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leakhound"))
+            .args(["git", "--format", "json", "--no-progress"])
+            .arg(&self.path)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("leakhound runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let json = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("json output ({e}); stderr: {stderr}"));
+        (out.status.code().unwrap_or(-1), json, stderr)
+    }
+}
+
+/// One tree entry: mode, name, 40-hex id.
+fn tree_entry(mode: &str, name: &str, id: &str) -> Vec<u8> {
+    let mut e = format!("{mode} {name}\0").into_bytes();
+    e.extend(hex::decode(id).expect("hex id"));
+    e
+}
+
+/// git_objects, oom-c3db4c45: a tree that lists itself as a subdirectory. The tree diff
+/// recursed until memory (or the stack) ran out; now it stops at the depth limit with a
+/// warning, after reporting what it read.
+#[test]
+fn a_tree_that_contains_itself_ends_with_a_warning() {
+    let (commit, tree, blob) = ("c0".repeat(20), "7e".repeat(20), "b1".repeat(20));
+    let r = CraftedRepo::new(&commit);
+    r.commit(&commit, &tree);
+    let mut t = tree_entry("100644", "app.env", &blob);
+    t.extend(tree_entry("40000", "sub", &tree));
+    r.object(&tree, "tree", &t);
+    let secret = fake("«token:github_crc32:ghp_»");
+    r.object(&blob, "blob", format!("TOKEN={secret}\n").as_bytes());
+    let (code, json, stderr) = r.scan();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("nested deeper than"), "{stderr}");
+    let findings = json["findings"].as_array().expect("findings");
+    assert!(findings.iter().any(|f| f["location"]["path"] == "app.env"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["location"]["path"] == "sub/sub/app.env")
+    );
+}
+
+/// The same walk over a "git bomb": each tree lists the next one twice, so 22 trees spell
+/// four million paths. The diff stops at its entry budget with a warning instead of listing
+/// them all.
+#[test]
+fn a_tree_bomb_is_cut_at_the_entry_budget() {
+    let commit = "c0".repeat(20);
+    let r = CraftedRepo::new(&commit);
+    let id = |k: usize| format!("{:02x}", k + 1).repeat(20);
+    r.commit(&commit, &id(0));
+    let levels = 22;
+    for k in 0..levels {
+        let mut t = tree_entry("40000", "a", &id(k + 1));
+        t.extend(tree_entry("40000", "b", &id(k + 1)));
+        r.object(&id(k), "tree", &t);
+    }
+    r.object(
+        &id(levels),
+        "tree",
+        &tree_entry("100644", "f", &"b1".repeat(20)),
+    );
+    r.object(&"b1".repeat(20), "blob", b"nothing secret\n");
+    let (code, _, stderr) = r.scan();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("tree entries in one diff"), "{stderr}");
+}

@@ -26,34 +26,46 @@ const DIFF_OBJECT_CACHE: usize = 16 << 20;
 /// Delta-base cache per diff thread (gix's default is 96 MB per handle).
 const DIFF_PACK_CACHE: usize = 16 << 20;
 
+/// Deepest tree nesting followed. Real checkouts stay far below it; a crafted repository can
+/// hold a tree that contains itself (loose objects are not re-hashed when read), which would
+/// otherwise recurse until the stack overflows.
+pub const MAX_TREE_DEPTH: usize = 1024;
+
+/// Most tree entries one diff visits. A "git bomb" repeats a subtree in each of its parents so
+/// a few objects spell billions of paths; past this the rest of that tree is not diffed.
+pub const MAX_TREE_ENTRIES: usize = 1 << 20;
+
 /// Appends to `out` every blob (regular or executable file) in tree `new` whose path and id
 /// are not both in tree `old` (`None`: the empty tree). Unreadable subtrees are skipped and
-/// the first problem is returned after everything readable was collected.
+/// the first problem is returned after everything readable was collected; so are trees nested
+/// deeper than [`MAX_TREE_DEPTH`] and whatever lies past [`MAX_TREE_ENTRIES`] entries.
 pub fn additions<F: Find>(
     find: &F,
     old: Option<&ObjectId>,
     new: &ObjectId,
     out: &mut Vec<(BString, ObjectId)>,
 ) -> Result<()> {
-    let mut errors = Vec::new();
+    let mut w = Walker {
+        find,
+        out,
+        errors: Vec::new(),
+        entries_left: MAX_TREE_ENTRIES,
+    };
     let mut prefix = BString::default();
-    walk(find, old, new, &mut prefix, out, &mut errors);
+    w.walk(old, new, &mut prefix, 0);
+    let mut errors = w.errors;
     match errors.len() {
         0 => Ok(()),
         1 => Err(errors.remove(0)),
         n => Err(errors
             .remove(0)
-            .context(format!("and {} more unreadable trees", n - 1))),
+            .context(format!("and {} more problems with its trees", n - 1))),
     }
 }
 
 fn read_tree<F: Find>(find: &F, id: &ObjectId, prefix: &BString) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let shown = if prefix.is_empty() {
-        "/".to_string()
-    } else {
-        prefix.to_str_lossy().into_owned()
-    };
+    let shown = shown(prefix);
     match find.try_find(id, &mut buf) {
         Ok(Some(d)) if d.kind == gix::object::Kind::Tree => {}
         Ok(Some(d)) => return Err(anyhow!("tree {id} at {shown} is a {}", d.kind)),
@@ -69,85 +81,106 @@ fn entries<'a>(data: &'a [u8], id: &ObjectId, prefix: &BString) -> Result<Vec<En
         .map_err(|e| anyhow!("tree {id} at {} is corrupt: {e}", prefix.to_str_lossy()))
 }
 
-fn walk<F: Find>(
-    find: &F,
-    old: Option<&ObjectId>,
-    new: &ObjectId,
-    prefix: &mut BString,
-    out: &mut Vec<(BString, ObjectId)>,
-    errors: &mut Vec<anyhow::Error>,
-) {
-    if old == Some(new) {
-        return;
+/// One tree diff in progress.
+struct Walker<'a, F> {
+    find: &'a F,
+    out: &'a mut Vec<(BString, ObjectId)>,
+    errors: Vec<anyhow::Error>,
+    /// Tree entries this diff may still visit.
+    entries_left: usize,
+}
+
+fn shown(prefix: &BString) -> String {
+    if prefix.is_empty() {
+        "/".to_string()
+    } else {
+        prefix.to_str_lossy().into_owned()
     }
-    let new_data = match read_tree(find, new, prefix) {
-        Ok(d) => d,
-        Err(e) => return errors.push(e),
-    };
-    let new_entries = match entries(&new_data, new, prefix) {
-        Ok(e) => e,
-        Err(e) => return errors.push(e),
-    };
-    let old_data = match old.map(|o| read_tree(find, o, prefix)) {
-        Some(Ok(d)) => d,
-        // An unreadable old side makes everything on the new side look new: report it once
-        // and carry on, which over-reports rather than misses.
-        Some(Err(e)) => {
-            errors.push(e);
-            Vec::new()
+}
+
+impl<F: Find> Walker<'_, F> {
+    fn walk(&mut self, old: Option<&ObjectId>, new: &ObjectId, prefix: &mut BString, depth: usize) {
+        if old == Some(new) || self.entries_left == 0 {
+            return;
         }
-        None => Vec::new(),
-    };
-    let old_entries = match old {
-        Some(o) if !old_data.is_empty() => entries(&old_data, o, prefix).unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    let mut olds = old_entries.iter().peekable();
-    let base = prefix.len();
-    for e in &new_entries {
-        // Both lists are in git's tree order; advance the old side up to `e`.
-        let mut same: Option<&EntryRef<'_>> = None;
-        while let Some(o) = olds.peek() {
-            match (*o).cmp(e) {
-                std::cmp::Ordering::Less => {
-                    olds.next();
+        if depth >= MAX_TREE_DEPTH {
+            return self.errors.push(anyhow!(
+                "tree {new} at {} is nested deeper than {MAX_TREE_DEPTH} levels (a tree that \
+                 contains itself?); not diffed further",
+                shown(prefix)
+            ));
+        }
+        let find = self.find;
+        let new_data = match read_tree(find, new, prefix) {
+            Ok(d) => d,
+            Err(e) => return self.errors.push(e),
+        };
+        let new_entries = match entries(&new_data, new, prefix) {
+            Ok(e) => e,
+            Err(e) => return self.errors.push(e),
+        };
+        let old_data = match old.map(|o| read_tree(find, o, prefix)) {
+            Some(Ok(d)) => d,
+            // An unreadable old side makes everything on the new side look new: report it once
+            // and carry on, which over-reports rather than misses.
+            Some(Err(e)) => {
+                self.errors.push(e);
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let old_entries = match old {
+            Some(o) if !old_data.is_empty() => entries(&old_data, o, prefix).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let mut olds = old_entries.iter().peekable();
+        let base = prefix.len();
+        for e in &new_entries {
+            if self.entries_left == 0 {
+                return self.errors.push(anyhow!(
+                    "tree {new} at {}: more than {MAX_TREE_ENTRIES} tree entries in one diff \
+                     (subtrees repeated many times over?); the rest was not diffed",
+                    shown(prefix)
+                ));
+            }
+            self.entries_left -= 1;
+            // Both lists are in git's tree order; advance the old side up to `e`.
+            let mut same: Option<&EntryRef<'_>> = None;
+            while let Some(o) = olds.peek() {
+                match (*o).cmp(e) {
+                    std::cmp::Ordering::Less => {
+                        olds.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        same = olds.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
                 }
-                std::cmp::Ordering::Equal => {
-                    same = olds.next();
-                    break;
+            }
+            let unchanged =
+                same.is_some_and(|o| o.oid == e.oid && o.mode.is_tree() == e.mode.is_tree());
+            if unchanged {
+                continue;
+            }
+            if e.mode.is_tree() {
+                if !prefix.is_empty() {
+                    prefix.push_byte(b'/');
                 }
-                std::cmp::Ordering::Greater => break,
+                prefix.push_str(e.filename);
+                let old_sub = same.filter(|o| o.mode.is_tree()).map(|o| o.oid.to_owned());
+                self.walk(old_sub.as_ref(), &e.oid.to_owned(), prefix, depth + 1);
+                prefix.truncate(base);
+            } else if e.mode.is_blob() {
+                let mut path = prefix.clone();
+                if !path.is_empty() {
+                    path.push_byte(b'/');
+                }
+                path.push_str(e.filename);
+                self.out.push((path, e.oid.to_owned()));
             }
+            // Symlinks hold a path and submodules a commit of another repository: not scanned.
         }
-        let unchanged =
-            same.is_some_and(|o| o.oid == e.oid && o.mode.is_tree() == e.mode.is_tree());
-        if unchanged {
-            continue;
-        }
-        if e.mode.is_tree() {
-            if !prefix.is_empty() {
-                prefix.push_byte(b'/');
-            }
-            prefix.push_str(e.filename);
-            let old_sub = same.filter(|o| o.mode.is_tree()).map(|o| o.oid.to_owned());
-            walk(
-                find,
-                old_sub.as_ref(),
-                &e.oid.to_owned(),
-                prefix,
-                out,
-                errors,
-            );
-            prefix.truncate(base);
-        } else if e.mode.is_blob() {
-            let mut path = prefix.clone();
-            if !path.is_empty() {
-                path.push_byte(b'/');
-            }
-            path.push_str(e.filename);
-            out.push((path, e.oid.to_owned()));
-        }
-        // Symlinks hold a path and submodules a commit of another repository: not scanned.
     }
 }
 
@@ -166,7 +199,7 @@ fn introduced(
             Some(i) => commits.list.get(i as usize).map(|m| m.tree),
             // A parent left out by --since-commit, or missing (shallow boundary, already
             // reported by the walk): compare with what can be read.
-            None => read_commit(repo, p, buf).ok().map(|m| m.tree),
+            None => read_commit(&repo.objects, p, buf).ok().map(|m| m.tree),
         }
     };
     let trees: Vec<Option<ObjectId>> = c.parents.iter().map(|p| parent_tree(p, buf)).collect();

@@ -62,7 +62,7 @@ impl Commits {
                 continue;
             }
             let from = labels.get(label as usize).map_or("", String::as_str);
-            let meta = match read_commit(repo, &id, &mut buf) {
+            let meta = match read_commit(&repo.objects, &id, &mut buf) {
                 Ok(m) => m,
                 Err(e) => {
                     scanner.warn(format!(
@@ -142,13 +142,13 @@ fn ancestors(repo: &gix::Repository, opened: &Opened, from: &[ObjectId]) -> Hash
     seen
 }
 
-/// Reads and parses one commit.
-pub fn read_commit(
-    repo: &gix::Repository,
+/// Reads and parses one commit from `objects` (a repository's object database).
+pub fn read_commit<F: gix::objs::Find + ?Sized>(
+    objects: &F,
     id: &ObjectId,
     buf: &mut Vec<u8>,
 ) -> Result<CommitMeta, String> {
-    let data = match repo.objects.try_find(id, buf) {
+    let data = match objects.try_find(id, buf) {
         Ok(Some(d)) => d,
         Ok(None) => return Err("missing from the object database".into()),
         Err(e) => return Err(format!("cannot be read: {e}")),
