@@ -343,7 +343,7 @@ fn images(s: &mut Seeds) {
     s.put_mode("oci_documents", "manifest", 0, &join(&docs));
 }
 
-/// The id the git target gives object `k`: the byte `k + 1` repeated.
+/// The id the git targets give object `k`: the byte `k + 1` repeated.
 fn git_id(k: u8) -> [u8; 20] {
     [k + 1; 20]
 }
@@ -419,9 +419,11 @@ fn git(s: &mut Seeds) {
         with(1, &tree(&[("100644", "deep.env", 3), ("120000", "l", 7)])),
         with(2, b"#!/bin/sh\necho hi\n"),
     ];
+    // git_repo inputs start with a flags byte, git_objects inputs do not.
     let refs: Vec<&[u8]> = objects.iter().map(Vec::as_slice).collect();
-    s.put_mode("git_objects", "history", 0, &join(&refs));
-    s.put_mode("git_objects", "all-objects", 1, &join(&refs));
+    s.put("git_objects", "history", &join(&refs));
+    s.put_mode("git_repo", "history", 0, &join(&refs));
+    s.put_mode("git_repo", "all-objects", 1, &join(&refs));
     // The same objects with their headers written out, and one stored verbatim.
     let mut headed: Vec<Vec<u8>> = Vec::new();
     for (k, o) in objects.iter().enumerate() {
@@ -438,12 +440,13 @@ fn git(s: &mut Seeds) {
         headed.push(h);
     }
     let refs: Vec<&[u8]> = headed.iter().map(Vec::as_slice).collect();
-    s.put_mode("git_objects", "headers", 0, &join(&refs));
+    s.put("git_objects", "headers", &join(&refs));
+    s.put_mode("git_repo", "headers", 0, &join(&refs));
     // --staged: the index first, then the objects it names.
     let index = index_v2(&[("app.env", 1), ("bin/run.sh", 2)]);
     let blob = with(2, secrets.as_bytes());
     let staged: Vec<&[u8]> = vec![&index, &objects[7][..0], &blob, &objects[7]];
-    s.put_mode("git_objects", "staged", 2, &join(&staged));
+    s.put_mode("git_repo", "staged", 2, &join(&staged));
 }
 
 fn main() {

@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 declare -A MAX_LEN=(
     [decode]=4096 [scan_bytes]=4096 [transcript]=4096 [transcript_formats]=8192
     [rules]=8192 [config]=2048 [baseline]=4096 [image_archive]=16384 [image_layer]=4096
-    [oci_documents]=8192 [git_objects]=2048
+    [oci_documents]=8192 [git_objects]=2048 [git_repo]=2048
 )
 
 if [[ "${1:-}" == "--list" || $# -eq 0 ]]; then
@@ -28,6 +28,10 @@ shift $(( $# >= 2 ? 2 : 1 ))
 RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz build -s none --target-dir target "$target"
 [[ -d corpus/$target ]] || (cd .. && nice -n 19 cargo run -q --example gen_fuzz_seeds -- fuzz/corpus)
 mkdir -p "artifacts/$target"
-exec nice -n 19 "target/x86_64-unknown-linux-gnu/release/$target" "corpus/$target" \
+start=$(date +%s)
+status=0
+nice -n 19 "target/x86_64-unknown-linux-gnu/release/$target" "corpus/$target" \
     -runs="$execs" -max_len="${MAX_LEN[$target]}" -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@"
+    -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@" || status=$?
+echo "wall_seconds: $(( $(date +%s) - start )) exit: $status"
+exit "$status"

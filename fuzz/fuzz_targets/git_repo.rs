@@ -1,8 +1,8 @@
-//! Fuzzes git object input through the git source: the pieces of the input become the loose
-//! objects (and optionally the index) of a scratch repository, which the git source then scans
-//! as usual: ref peeling, the commit walk, tree diffs, blob reading and attribution, and the
-//! `--all-objects` and `--staged` paths. gix decodes the objects exactly as for a real
-//! repository.
+//! Fuzzes the whole git source over a repository on disk: the pieces of the input become the
+//! loose objects (and optionally the index) of a scratch repository, which the git source then
+//! scans as usual: ref peeling, the commit walk, tree diffs, blob reading and attribution, and
+//! the `--all-objects` and `--staged` paths, with gix reading the files exactly as for a real
+//! repository. Slower than `git_objects` (files and refs per input); run it after that one.
 //!
 //! Object `k` (the `k`-th piece, pieces separated by `leakhound_fuzz::SEP`) is stored under
 //! the id made of the byte `k + 1` repeated 20 times; `refs/heads/main` names object 0 and
@@ -14,7 +14,6 @@
 //! is then the index file, completed with its trailing checksum).
 #![no_main]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -72,10 +71,29 @@ fn repo() -> &'static Repo {
     })
 }
 
+/// `data` as a zlib stream of stored (uncompressed) blocks: what gix reads, without the cost
+/// of compressing every input.
 fn zlib(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(data).expect("in-memory write");
-    e.finish().expect("in-memory write")
+    let mut out = Vec::with_capacity(data.len() + 16);
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut blocks = data.chunks(0xffff).peekable();
+    if blocks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(b) = blocks.next() {
+        out.push(u8::from(blocks.peek().is_none()));
+        let len = b.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(b);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in data {
+        a = (a + u32::from(x)) % 65521;
+        b = (b + a) % 65521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
 }
 
 /// The loose file for one piece.
