@@ -107,6 +107,8 @@ pub struct Engine {
     keywords: AhoCorasick,
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
+    /// Some keyword contains a newline (then a hit's line is never reused for the next).
+    keyword_newline: bool,
     overlap: usize,
     opts: EngineOptions,
 }
@@ -303,10 +305,12 @@ impl Engine {
             .max()
             .unwrap_or(1024)
             .clamp(1024, 64 << 10);
+        let keyword_newline = patterns.iter().any(|p| p.contains('\n'));
         Ok(Engine {
             rules: compiled,
             keywords,
             keyword_rules,
+            keyword_newline,
             overlap,
             opts,
         })
@@ -372,9 +376,14 @@ impl Engine {
     fn scan_plain(&self, data: &[u8]) -> Vec<Match> {
         // Keyword hits -> (rule, window) list.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        // The line of the previous hit: hits come in order, and on a long line (a minified
+        // bundle) searching for its ends again for every hit would be quadratic.
+        let mut prev_line: Option<(usize, usize)> = None;
         for hit in self.keywords.find_overlapping_iter(data) {
             // The hit's line, found lazily: single-line rules never look past it.
-            let mut line: Option<(usize, usize)> = None;
+            let mut line: Option<(usize, usize)> = prev_line
+                .filter(|&(ls, le)| ls <= hit.start() && hit.end() <= le)
+                .filter(|_| !self.keyword_newline);
             for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
                 let r = &self.rules[ri];
                 let (mut s, mut e) = match r.max_len {
@@ -396,6 +405,9 @@ impl Engine {
                     e = e.min(le);
                 }
                 windows.push((ri, s, e));
+            }
+            if line.is_some() {
+                prev_line = line;
             }
         }
         if windows.is_empty() {
