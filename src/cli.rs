@@ -389,6 +389,9 @@ pub fn main() -> i32 {
             };
         }
     };
+    if let Err(e) = crate::interrupt::install() {
+        eprintln!("warning: Ctrl-C will not clean up temporary files: {e}");
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -816,7 +819,7 @@ pub fn write_output(
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir)
+            let tmp = crate::interrupt::temp_file_in(dir, ".leakhound-out-")
                 .with_context(|| format!("output {}: cannot create", path.display()))?;
             {
                 let mut w = BufWriter::new(tmp.as_file());

@@ -13,6 +13,7 @@ pub mod content;
 pub mod engine;
 pub mod finding;
 pub mod hook;
+pub mod interrupt;
 pub mod progress;
 pub mod remediate;
 pub mod report;

@@ -124,7 +124,7 @@ fn write_private(path: &Path, data: &[u8]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cache {}", dir.display()))?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)
+    let tmp = crate::interrupt::temp_file_in(dir, ".leakhound-cache-")
         .with_context(|| format!("cache {}: cannot create", path.display()))?;
     #[cfg(unix)]
     {

@@ -158,10 +158,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let perms = fs::metadata(path).map(|m| m.permissions()).ok();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".leakhound-redact-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut tmp = crate::interrupt::temp_file_in(dir, ".leakhound-redact-")
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
     let abort_after: Option<usize> = std::env::var(ABORT_ENV).ok().and_then(|v| v.parse().ok());
     let mut written = 0usize;
@@ -209,7 +206,7 @@ fn write_backup(dir: &Path, path: &Path, data: &[u8]) -> Result<PathBuf> {
 
 fn write_atomic_new(dest: &Path, data: &[u8]) -> Result<()> {
     let dir = dest.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut tmp = crate::interrupt::temp_file_in(dir, ".leakhound-backup-")
         .with_context(|| format!("{}: cannot create backup", dest.display()))?;
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;

@@ -39,7 +39,7 @@ pub fn uri(path: &Path, query: &str) -> String {
 pub struct Opened {
     /// The connection.
     pub conn: Connection,
-    _copy: Option<tempfile::TempDir>,
+    _copy: Option<crate::interrupt::Tracked<tempfile::TempDir>>,
 }
 
 /// Opens `path` for reading without taking any lock on it.
@@ -48,7 +48,7 @@ pub fn open_readonly(path: &Path) -> Result<Opened> {
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     if wal_len > 0 {
         // Uncheckpointed changes: read a private copy (the immutable flag would ignore them).
-        let dir = tempfile::tempdir().context("creating a temporary directory")?;
+        let dir = crate::interrupt::temp_dir().context("creating a temporary directory")?;
         let copy = dir.path().join("db");
         std::fs::copy(path, &copy).with_context(|| format!("copying {}", path.display()))?;
         std::fs::copy(&wal, dir.path().join("db-wal"))
