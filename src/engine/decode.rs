@@ -78,21 +78,83 @@ fn json_strings(data: &[u8]) -> Vec<Segment> {
         }
         match closed {
             Some(end) => {
-                if has_escape
-                    && let Ok(s) = serde_json::from_slice::<String>(&data[start..=end])
-                    && s.len() != end - start - 1
-                {
-                    out.push(Segment {
-                        start: start + 1,
-                        end,
-                        kind: "json-string",
-                        decoded: s.into_bytes(),
-                    });
+                let raw = &data[start + 1..end];
+                if has_escape {
+                    let s = unescape_lenient(raw);
+                    if s != raw {
+                        out.push(Segment {
+                            start: start + 1,
+                            end,
+                            kind: "json-string",
+                            decoded: s,
+                        });
+                    }
                 }
                 i = end + 1;
             }
             None => i = j.max(start + 1),
         }
+    }
+    out
+}
+
+/// The four hex digits at `at` as a number.
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    let h = raw.get(at..at + 4)?;
+    if !h.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
+}
+
+/// Undoes JSON string escapes without failing: invalid UTF-8 passes through as it is, a lone
+/// surrogate becomes U+FFFD and an unknown escape keeps its backslash. Text written by hand or
+/// cut from a larger document still yields the secrets escaped inside it.
+fn unescape_lenient(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b != b'\\' || i + 1 >= raw.len() {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let e = raw[i + 1];
+        i += 2;
+        let simple = match e {
+            b'"' | b'\\' | b'/' => Some(e),
+            b'b' => Some(0x08),
+            b'f' => Some(0x0c),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            continue;
+        }
+        let Some(u) = (e == b'u').then(|| hex4(raw, i)).flatten() else {
+            out.push(b'\\');
+            out.push(e);
+            continue;
+        };
+        i += 4;
+        let c = if (0xD800..0xDC00).contains(&u) {
+            // A high surrogate needs the low one right after it.
+            match (raw.get(i..i + 2), hex4(raw, i + 2)) {
+                (Some(br"\u"), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                    i += 6;
+                    char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                }
+                _ => None,
+            }
+        } else {
+            char::from_u32(u)
+        };
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(c.unwrap_or('\u{FFFD}').encode_utf8(&mut tmp).as_bytes());
     }
     out
 }
@@ -256,6 +318,21 @@ mod tests {
             let _ = segments(d, 1 << 20);
         }
         assert!(json_strings(br#""\q""#).is_empty());
+    }
+
+    #[test]
+    fn lenient_unescape_survives_bad_bytes_and_lone_surrogates() {
+        assert_eq!(unescape_lenient(br"a\u0041\n\/"), b"aA\n/");
+        assert_eq!(unescape_lenient(br"\ud83d\ude00"), "\u{1F600}".as_bytes());
+        assert_eq!(
+            unescape_lenient(br"\ud800 x \udc00"),
+            "\u{FFFD} x \u{FFFD}".as_bytes()
+        );
+        assert_eq!(
+            unescape_lenient(b"\xff\\u0041\\q\\u00zz"),
+            b"\xffA\\q\\u00zz"
+        );
+        assert_eq!(unescape_lenient(b"end\\"), b"end\\");
     }
 
     #[test]
