@@ -83,8 +83,18 @@ pub fn resolve(
         }
         tips.hidden = hidden.commits.into_iter().map(|t| t.id).collect();
     }
+    // Thousands of refs often name a handful of commits: peel each commit once (the first
+    // ref naming it labels it). Trees and blobs keep every name, which is their path.
+    let mut commit_tips = std::collections::HashSet::new();
     for tip in raw {
+        if commit_tips.contains(&tip.id) {
+            continue;
+        }
+        let (id, before) = (tip.id, tips.commits.len());
         peel(repo, opened, tip, scanner, &mut tips);
+        if tips.commits.len() > before {
+            commit_tips.insert(id);
+        }
     }
     Ok(tips)
 }
