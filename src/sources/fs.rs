@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -111,16 +112,62 @@ pub fn scan_paths(roots: &[PathBuf], opts: &WalkOptions, scanner: &Scanner) -> a
                     .filter_map(|r| e.path().strip_prefix(r).ok())
                     .any(|rel| excludes.is_match(rel)))
     });
+    let links = Mutex::new(Links::default());
     wb.build_parallel().run(|| {
         Box::new(|entry| {
             match entry {
-                Ok(e) => scan_entry(&e, scanner),
+                Ok(e) => scan_entry(&e, scanner, &links),
                 Err(err) => scanner.error(describe_walk_error(&err)),
             }
             WalkState::Continue
         })
     });
+    let links = links.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(first) = links.first {
+        scanner.warn(format!(
+            "{} symbolic link{} not followed (first: {first}); --follow-symlinks follows them",
+            links.count,
+            if links.count == 1 { "" } else { "s" }
+        ));
+    }
     Ok(())
+}
+
+/// Symbolic links left alone, for one closing warning instead of one per link.
+#[derive(Default)]
+struct Links {
+    count: u64,
+    /// The first in path order, with its target.
+    first: Option<String>,
+}
+
+impl Links {
+    fn add(&mut self, path: &Path) {
+        self.count += 1;
+        let shown = match std::fs::read_link(path) {
+            Ok(t) => format!("{} -> {}", path.display(), t.display()),
+            Err(_) => path.display().to_string(),
+        };
+        if self.first.as_ref().is_none_or(|f| shown < *f) {
+            self.first = Some(shown);
+        }
+    }
+}
+
+/// What a special file is, for the warning that skips it.
+fn special_kind(ft: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_char_device() {
+        "character device"
+    } else if ft.is_block_device() {
+        "block device"
+    } else {
+        "special file"
+    }
 }
 
 fn describe_walk_error(err: &ignore::Error) -> String {
@@ -134,7 +181,7 @@ fn describe_walk_error(err: &ignore::Error) -> String {
     msg
 }
 
-fn scan_entry(e: &ignore::DirEntry, scanner: &Scanner) {
+fn scan_entry(e: &ignore::DirEntry, scanner: &Scanner, links: &Mutex<Links>) {
     let Some(ft) = e.file_type() else {
         // stdin is never walked; treat as skipped.
         scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
@@ -146,6 +193,17 @@ fn scan_entry(e: &ignore::DirEntry, scanner: &Scanner) {
     if !ft.is_file() {
         // Symlinks that are not followed, FIFOs, sockets and devices: never opened.
         scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+        if ft.is_symlink() {
+            if let Ok(mut l) = links.lock() {
+                l.add(e.path());
+            }
+        } else {
+            scanner.warn(format!(
+                "{}: {}, skipped (never opened)",
+                e.path().display(),
+                special_kind(ft)
+            ));
+        }
         return;
     }
     scan_file(e.path(), scanner);
@@ -155,7 +213,16 @@ fn scan_entry(e: &ignore::DirEntry, scanner: &Scanner) {
 /// Scans one regular file, reading it whole when small and in chunks when large.
 pub fn scan_file(path: &Path, scanner: &Scanner) {
     let display = path.display().to_string();
-    let mut file = match File::open(path) {
+    // Non-blocking, so a path swapped for a FIFO after the walk never blocks the open (the
+    // flag changes nothing for regular files).
+    let opened = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+    };
+    let mut file: File = match opened {
         Ok(f) => f,
         Err(e) => {
             scanner.error(format!("{display}: cannot open: {e}"));
