@@ -159,7 +159,13 @@ impl<R: Read> Iterator for Walk<'_, '_, R> {
                 }
             };
             let clean = whiteout::clean(&h.path);
-            if clean.unsafe_name {
+            // A hard link names another entry of the archive: one that leaves the root is as
+            // hostile as such a name (symlinks are resolved inside images and often use `..`).
+            let unsafe_link = h.kind == Kind::HardLink
+                && h.link
+                    .as_deref()
+                    .is_some_and(|l| whiteout::clean(l).unsafe_name);
+            if clean.unsafe_name || unsafe_link {
                 self.with_state(|st| {
                     st.unsafe_names += 1;
                     st.first_unsafe.get_or_insert_with(|| h.path.clone());
@@ -302,8 +308,9 @@ pub fn scan_layer<R: Read + Send>(
     let st = std::mem::take(&mut *state.lock().unwrap_or_else(|e| e.into_inner()));
     if st.unsafe_names > 0 {
         scanner.warn(format!(
-            "{label}: {} entr{} with an absolute or `..` path (first: {:?}); scanned as paths \
-             inside the image, nothing is written to disk",
+            "{label}: {} entr{} with an absolute or `..` path or hard-link target (first: \
+             {:?}); scanned as paths inside the image, links never followed, nothing is written \
+             to disk",
             st.unsafe_names,
             if st.unsafe_names == 1 { "y" } else { "ies" },
             st.first_unsafe.as_deref().unwrap_or("")
