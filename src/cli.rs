@@ -251,12 +251,20 @@ pub struct CommonArgs {
     /// Also report tokens whose checksum is wrong (forensics).
     #[arg(long)]
     pub include_invalid_checksums: bool,
-    /// How many nested encodings (JSON escapes, base64, percent) to undo.
-    #[arg(long, default_value_t = 2, value_name = "N")]
-    pub decode_depth: usize,
-    /// Keep at most N findings per file.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub max_findings_per_file: usize,
+    /// How many nested encodings (JSON escapes, base64, percent) to undo [default: 2].
+    #[arg(long, value_name = "N")]
+    pub decode_depth: Option<usize>,
+    /// Keep at most N findings per file [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_file: Option<usize>,
+    /// Skip files and blobs larger than this many bytes; 0: no limit [default: 1 GiB; git:
+    /// 100 MB, GitHub's limit].
+    #[arg(long, value_name = "BYTES", alias = "max-blob-size")]
+    pub max_file_size: Option<u64>,
+    /// Stop scanning one file, blob or transcript after this many seconds, keeping what was
+    /// found; 0: never [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub timeout_per_target: Option<f64>,
     /// Live validation and the access map.
     #[command(flatten)]
     pub validation: crate::validate::stage::ValidateFlags,
@@ -289,9 +297,6 @@ pub struct ScanArgs {
     /// Exclude paths matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Skip files larger than this many bytes (0: no limit).
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_size: Option<u64>,
     /// Bytes per chunk when streaming large files.
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20, hide = true)]
     pub chunk_size: usize,
@@ -320,9 +325,6 @@ pub struct GitArgs {
     /// Also scan objects no ref reaches (dangling commits and blobs not yet garbage-collected).
     #[arg(long)]
     pub all_objects: bool,
-    /// Skip blobs larger than this many bytes (0: no limit; default 100 MB, GitHub's limit).
-    #[arg(long, value_name = "BYTES")]
-    pub max_blob_size: Option<u64>,
     /// Search printable strings of binary blobs instead of skipping them.
     #[arg(long)]
     pub scan_binary: bool,
@@ -364,15 +366,13 @@ pub struct ImageArgs {
     /// Search printable strings of binary files instead of skipping them.
     #[arg(long)]
     pub scan_binary: bool,
-    /// Skip files larger than this many bytes (0: no limit).
+    /// Stop decompressing a layer after this many bytes; 0: no limit [default: 16 GiB].
     #[arg(long, value_name = "BYTES")]
-    pub max_file_size: Option<u64>,
-    /// Stop decompressing a layer after this many bytes (0: no limit).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::image::DEFAULT_MAX_LAYER_BYTES)]
-    pub max_layer_bytes: u64,
-    /// Stop decompressing an image after this many bytes in all (0: no limit).
-    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::image::DEFAULT_MAX_IMAGE_BYTES)]
-    pub max_image_bytes: u64,
+    pub max_layer_bytes: Option<u64>,
+    /// Stop decompressing an image after this many bytes in all; 0: no limit [default: 64
+    /// GiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_image_bytes: Option<u64>,
 }
 
 /// Entry point: parses arguments, runs, and returns the exit code.
@@ -450,7 +450,10 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// Loads the configuration, the rule catalogue and compiles the engine.
 pub fn build_engine(common: &CommonArgs, config: &Config) -> Result<Engine> {
     let opts = EngineOptions {
-        decode_depth: common.decode_depth,
+        decode_depth: common
+            .decode_depth
+            .or(config.scan.decode_depth)
+            .unwrap_or(EngineOptions::default().decode_depth),
         include_invalid_checksums: common.include_invalid_checksums,
         ..EngineOptions::default()
     };
@@ -525,13 +528,35 @@ pub fn init_threads(threads: Option<usize>) -> usize {
     n
 }
 
-/// Scan options from the shared flags.
-pub fn scan_options(common: &CommonArgs) -> ScanOptions {
-    ScanOptions {
+/// Scan options from the shared flags, then the configuration file, then the defaults.
+pub fn scan_options(common: &CommonArgs, config: &Config) -> Result<ScanOptions> {
+    let d = ScanOptions::default();
+    let timeout = common
+        .timeout_per_target
+        .or(config.scan.timeout_per_target)
+        .map(|s| {
+            std::time::Duration::try_from_secs_f64(s)
+                .map_err(|_| anyhow::anyhow!("--timeout-per-target {s}: not a number of seconds"))
+        })
+        .transpose()?;
+    Ok(ScanOptions {
         show_secrets: common.show_secrets,
-        max_findings_per_file: common.max_findings_per_file.max(1),
-        ..ScanOptions::default()
-    }
+        max_findings_per_file: common
+            .max_findings_per_file
+            .or(config.scan.max_findings_per_file)
+            .unwrap_or(d.max_findings_per_file)
+            .max(1),
+        max_file_size: common
+            .max_file_size
+            .or(config.scan.max_file_size)
+            .unwrap_or(d.max_file_size),
+        timeout_per_target: match timeout {
+            Some(t) if t.is_zero() => None,
+            Some(t) => Some(t),
+            None => d.timeout_per_target,
+        },
+        ..d
+    })
 }
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
@@ -635,12 +660,9 @@ fn collect_scan(args: &ScanArgs) -> Result<(Vec<Finding>, Summary, Engine, Confi
     let config = load_config_at(common, &scan_root(&args.paths))?;
     let threads = init_threads(common.threads);
     let engine = build_engine(common, &config)?;
-    let mut opts = scan_options(common);
+    let mut opts = scan_options(common, &config)?;
     opts.scan_binary = args.scan_binary;
     opts.chunk_size = args.chunk_size.max(64 << 10);
-    if let Some(m) = args.max_file_size.or(config.scan.max_file_size) {
-        opts.max_file_size = m;
-    }
     let mut skip_dirs: Vec<String> = if args.no_default_skips {
         Vec::new()
     } else {
@@ -668,10 +690,10 @@ fn run_git(args: GitArgs) -> Result<i32> {
     let config = load_config_at(common, &scan_root(&args.repos))?;
     init_threads(common.threads);
     let engine = build_engine(common, &config)?;
-    let mut opts = scan_options(common);
+    let mut opts = scan_options(common, &config)?;
     opts.scan_binary = args.scan_binary;
-    opts.max_file_size = args
-        .max_blob_size
+    opts.max_file_size = common
+        .max_file_size
         .or(config.scan.max_file_size)
         .unwrap_or(DEFAULT_MAX_BLOB_SIZE);
     let git = GitOptions {
@@ -693,11 +715,8 @@ fn run_image(args: ImageArgs) -> Result<i32> {
     let config = load_config(common)?;
     init_threads(common.threads);
     let engine = build_engine(common, &config)?;
-    let mut opts = scan_options(common);
+    let mut opts = scan_options(common, &config)?;
     opts.scan_binary = args.scan_binary;
-    if let Some(m) = args.max_file_size.or(config.scan.max_file_size) {
-        opts.max_file_size = m;
-    }
     let password = if args.registry_password_stdin {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -708,8 +727,14 @@ fn run_image(args: ImageArgs) -> Result<i32> {
     };
     let iopts = ImageOptions {
         platform: args.platform.clone(),
-        max_layer_bytes: args.max_layer_bytes,
-        max_image_bytes: args.max_image_bytes,
+        max_layer_bytes: args
+            .max_layer_bytes
+            .or(config.scan.max_layer_bytes)
+            .unwrap_or(image::DEFAULT_MAX_LAYER_BYTES),
+        max_image_bytes: args
+            .max_image_bytes
+            .or(config.scan.max_image_bytes)
+            .unwrap_or(image::DEFAULT_MAX_IMAGE_BYTES),
         registry: RegistryOptions {
             user: args.registry_user.clone(),
             password,

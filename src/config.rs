@@ -45,8 +45,20 @@ pub struct ScanSection {
     pub skip_dirs: Vec<String>,
     /// Honour .gitignore files.
     pub respect_gitignore: Option<bool>,
-    /// Largest file scanned, in bytes.
+    /// Largest file or blob scanned, in bytes (0: no limit).
     pub max_file_size: Option<u64>,
+    /// Findings kept per file.
+    pub max_findings_per_file: Option<usize>,
+    /// Nested encodings undone.
+    pub decode_depth: Option<usize>,
+    /// Seconds after which one file, blob or transcript stops being scanned (0: never).
+    pub timeout_per_target: Option<f64>,
+    /// Most decompressed bytes of one image layer (0: no limit).
+    pub max_layer_bytes: Option<u64>,
+    /// Most decompressed bytes of one image (0: no limit).
+    pub max_image_bytes: Option<u64>,
+    /// Largest transcript record parsed as JSON, in bytes.
+    pub max_record_size: Option<usize>,
 }
 
 /// `[rules]`

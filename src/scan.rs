@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,63 @@ pub struct ScanOptions {
     pub max_findings_per_file: usize,
     /// Bytes read per chunk of a large file.
     pub chunk_size: usize,
+    /// Time after which the scan of one file, blob or transcript stops (checked between
+    /// chunks and records); `None`: never.
+    pub timeout_per_target: Option<Duration>,
+}
+
+/// Default `--timeout-per-target`: far more than any real file needs, short enough that one
+/// pathological input cannot stall a CI job.
+pub const DEFAULT_TIMEOUT_PER_TARGET: Duration = Duration::from_secs(300);
+
+/// A resource limit that cuts part of a scan short. Each one that triggers is counted in the
+/// summary under its flag name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A file or blob over `--max-file-size` was skipped.
+    MaxFileSize,
+    /// A file had more findings than `--max-findings-per-file`.
+    MaxFindingsPerFile,
+    /// Encoded text nested deeper than `--decode-depth` was left encoded.
+    DecodeDepth,
+    /// A layer stopped decompressing at `--max-layer-bytes`.
+    MaxLayerBytes,
+    /// An image stopped decompressing at `--max-image-bytes`.
+    MaxImageBytes,
+    /// A file, blob or transcript scan stopped at `--timeout-per-target`.
+    TimeoutPerTarget,
+    /// A transcript record over `--max-record-size` was scanned as plain text.
+    MaxRecordSize,
+    /// A JSON document nested deeper than the parser allows was scanned as plain text.
+    JsonDepth,
+}
+
+impl Limit {
+    /// Every limit, in declaration order (`limit as usize` indexes it).
+    pub const ALL: [Limit; 8] = [
+        Limit::MaxFileSize,
+        Limit::MaxFindingsPerFile,
+        Limit::DecodeDepth,
+        Limit::MaxLayerBytes,
+        Limit::MaxImageBytes,
+        Limit::TimeoutPerTarget,
+        Limit::MaxRecordSize,
+        Limit::JsonDepth,
+    ];
+
+    /// The summary key: the flag that sets the limit (the JSON nesting limit has no flag).
+    pub fn key(self) -> &'static str {
+        match self {
+            Limit::MaxFileSize => "max-file-size",
+            Limit::MaxFindingsPerFile => "max-findings-per-file",
+            Limit::DecodeDepth => "decode-depth",
+            Limit::MaxLayerBytes => "max-layer-bytes",
+            Limit::MaxImageBytes => "max-image-bytes",
+            Limit::TimeoutPerTarget => "timeout-per-target",
+            Limit::MaxRecordSize => "max-record-size",
+            Limit::JsonDepth => "json-depth",
+        }
+    }
 }
 
 impl Default for ScanOptions {
@@ -39,6 +96,7 @@ impl Default for ScanOptions {
             max_file_size: 1 << 30,
             max_findings_per_file: 1000,
             chunk_size: 8 << 20,
+            timeout_per_target: Some(DEFAULT_TIMEOUT_PER_TARGET),
         }
     }
 }
@@ -64,6 +122,9 @@ pub struct Stats {
     pub warnings: AtomicU64,
     /// Inputs that could not be read at all (a subset of the warnings).
     pub errors: AtomicU64,
+    /// Times each [`Limit`] triggered (besides `skipped_too_large` and `capped_files`), in
+    /// [`Limit::ALL`] order.
+    pub limits: [AtomicU64; Limit::ALL.len()],
 }
 
 /// The end-of-scan summary included in every report.
@@ -99,6 +160,10 @@ pub struct Summary {
     /// Findings per validation outcome (only when validation ran).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub validation: BTreeMap<String, u64>,
+    /// How often each resource limit cut something short, by flag name (only limits that
+    /// triggered).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, u64>,
 }
 
 impl Summary {
@@ -162,6 +227,32 @@ impl<'e> Scanner<'e> {
         self.warn(msg);
     }
 
+    /// Counts one trigger of `limit` (the caller warns, naming the input).
+    pub fn limit_hit(&self, limit: Limit) {
+        self.stats.limits[limit as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether a target whose scan began at `started` has used up `--timeout-per-target`.
+    pub fn timed_out(&self, started: Instant) -> bool {
+        self.opts
+            .timeout_per_target
+            .is_some_and(|t| started.elapsed() > t)
+    }
+
+    /// Counts and reports a target cut short by `--timeout-per-target`; `at` says how far the
+    /// scan got.
+    pub fn warn_timeout(&self, path: &str, at: &str) {
+        self.limit_hit(Limit::TimeoutPerTarget);
+        let secs = self
+            .opts
+            .timeout_per_target
+            .map_or(0.0, |t| t.as_secs_f64());
+        self.warn(format!(
+            "{path}: scan stopped after {secs} s (--timeout-per-target) at {at}; findings up to \
+             there are kept"
+        ));
+    }
+
     /// Updates the progress display.
     pub fn tick(&self) {
         self.progress.update(&self.stats);
@@ -189,6 +280,14 @@ impl<'e> Scanner<'e> {
     /// Like [`Scanner::scan_bytes`] but returns the findings without recording them.
     pub fn findings_in(&self, data: &[u8], path: &str, source: &Source) -> Vec<Finding> {
         let text = match content::classify(data) {
+            // Large blobs go chunk by chunk, so the per-target timeout can stop them.
+            Content::Text
+                if data.len() > self.opts.chunk_size && self.opts.timeout_per_target.is_some() =>
+            {
+                let head = data[..data.len().min(content::SNIFF_LEN)].to_vec();
+                let mut rest = &data[head.len()..];
+                return self.stream_findings(head, &mut rest, path, source);
+            }
             Content::Text => std::borrow::Cow::Borrowed(data),
             Content::Utf16(enc) => std::borrow::Cow::Owned(content::transcode_utf16(data, enc)),
             Content::Binary if self.opts.scan_binary => {
@@ -273,11 +372,26 @@ impl<'e> Scanner<'e> {
             }
         }
         self.stats.files.fetch_add(1, Ordering::Relaxed);
+        self.stream_text(head, reader, path, source, 0, 0)
+    }
+
+    /// Scans text (`head`, then the rest of `reader`) in overlapping chunks with bounded memory,
+    /// as a part of a file that begins `base_offset` bytes and `base_line` newlines into it (a
+    /// transcript record too long to hold). Counts the bytes, not a file; returns the findings
+    /// without recording them.
+    pub fn stream_text(
+        &self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        path: &str,
+        source: &Source,
+        mut base_offset: u64,
+        mut base_line: usize,
+    ) -> Vec<Finding> {
+        let started = Instant::now();
         let overlap = self.engine.overlap();
         let chunk = self.opts.chunk_size.max(overlap * 2);
         let mut buf = head;
-        let mut base_offset: u64 = 0;
-        let mut base_line: usize = 0;
         let mut all = Vec::new();
         let mut eof = false;
         let mut counted = 0usize;
@@ -325,6 +439,10 @@ impl<'e> Scanner<'e> {
             if eof {
                 break;
             }
+            if self.timed_out(started) {
+                self.warn_timeout(path, &format!("byte {}", base_offset + keep as u64));
+                break;
+            }
             base_line += memchr::memchr_iter(b'\n', &buf[..keep]).count();
             base_offset += keep as u64;
             buf.drain(..keep);
@@ -368,6 +486,29 @@ impl<'e> Scanner<'e> {
             duration_ms: self.started.elapsed().as_millis() as u64,
             ..Summary::default()
         };
+        let depth = self.engine.depth_limited();
+        if depth > 0 {
+            s.limits[Limit::DecodeDepth as usize].fetch_add(depth, Ordering::Relaxed);
+            self.progress.warn(&format!(
+                "{depth} buffer{} held encoded text nested deeper than --decode-depth {}; \
+                 the innermost layers were not decoded",
+                if depth == 1 { "" } else { "s" },
+                self.engine.options().decode_depth
+            ));
+            s.warnings.fetch_add(1, Ordering::Relaxed);
+            summary.warnings += 1;
+        }
+        let counted = [
+            (Limit::MaxFileSize, summary.skipped_too_large),
+            (Limit::MaxFindingsPerFile, summary.capped_files),
+        ];
+        for (i, l) in Limit::ALL.iter().enumerate() {
+            let extra = counted.iter().find(|(c, _)| c == l).map_or(0, |(_, n)| *n);
+            let n = s.limits[i].load(Ordering::Relaxed) + extra;
+            if n > 0 {
+                summary.limits.insert(l.key().to_string(), n);
+            }
+        }
         summary.recount(&findings);
         (findings, summary)
     }

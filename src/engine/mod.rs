@@ -14,6 +14,7 @@ pub mod locate;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use anyhow::{Context, Result, anyhow, bail};
@@ -110,6 +111,8 @@ pub struct Engine {
     /// Some keyword contains a newline (then a hit's line is never reused for the next).
     keyword_newline: bool,
     overlap: usize,
+    /// Scans that met encoded text nested deeper than `decode_depth`.
+    depth_limited: AtomicU64,
     opts: EngineOptions,
 }
 
@@ -311,6 +314,7 @@ impl Engine {
             keywords,
             keyword_rules,
             keyword_newline,
+            depth_limited: AtomicU64::new(0),
             overlap,
             opts,
         })
@@ -338,17 +342,34 @@ impl Engine {
 
     /// Every accepted match in `data`, including matches inside encoded text.
     pub fn scan(&self, data: &[u8]) -> Vec<Match> {
-        self.scan_depth(data, self.opts.decode_depth)
+        let mut deeper = false;
+        let out = self.scan_depth(data, self.opts.decode_depth, &mut deeper);
+        if deeper {
+            self.depth_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        out
     }
 
-    fn scan_depth(&self, data: &[u8], depth: usize) -> Vec<Match> {
+    /// How many [`Engine::scan`] calls met encoded text nested deeper than the decode depth
+    /// (that text was scanned as it is, not decoded further).
+    pub fn depth_limited(&self) -> u64 {
+        self.depth_limited.load(Ordering::Relaxed)
+    }
+
+    fn scan_depth(&self, data: &[u8], depth: usize, deeper: &mut bool) -> Vec<Match> {
         let mut out = self.scan_plain(data);
         if depth == 0 {
+            if self.opts.decode_depth > 0
+                && !*deeper
+                && !decode::segments(data, self.opts.decode_budget).is_empty()
+            {
+                *deeper = true;
+            }
             return out;
         }
         let raw_len = out.len();
         for seg in decode::segments(data, self.opts.decode_budget) {
-            for mut m in self.scan_depth(&seg.decoded, depth - 1) {
+            for mut m in self.scan_depth(&seg.decoded, depth - 1, deeper) {
                 let dup = out[..raw_len].iter().any(|r| {
                     r.rule == m.rule
                         && r.secret == m.secret

@@ -57,5 +57,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
         "Scanned {} files ({} bytes) in {} ms with {} rules; {} warnings.",
         s.files_scanned, s.bytes_scanned, s.duration_ms, s.rules, s.warnings
     )?;
+    if !s.limits.is_empty() {
+        let l: Vec<String> = s
+            .limits
+            .iter()
+            .map(|(k, n)| format!("`--{k}` {n}×"))
+            .collect();
+        writeln!(out)?;
+        writeln!(out, "Limits hit: {}.", l.join(", "))?;
+    }
     Ok(())
 }

@@ -276,7 +276,39 @@ pub fn build(report: &Report, engine: &Engine, category: &str) -> Result<Value> 
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build();
-    Ok(serde_json::to_value(doc)?)
+    let mut doc = serde_json::to_value(doc)?;
+    if let Some(run) = doc.pointer_mut("/runs/0").and_then(Value::as_object_mut) {
+        let (invocation, summary) = summary_parts(report);
+        run.insert("invocations".into(), json!([invocation]));
+        run.insert("properties".into(), json!({ "summary": summary }));
+    }
+    Ok(doc)
+}
+
+/// The run's invocation (one notification per resource limit that cut the scan short) and the
+/// scan summary for the run's property bag.
+fn summary_parts(report: &Report) -> (Value, Value) {
+    let s = &report.summary;
+    let notes: Vec<Value> = s
+        .limits
+        .iter()
+        .map(|(flag, n)| {
+            json!({
+                "level": "warning",
+                "descriptor": { "id": format!("limit/{flag}") },
+                "message": { "text": format!(
+                    "--{flag} cut the scan short {n} time{} (see the warnings for which inputs).",
+                    if *n == 1 { "" } else { "s" }
+                ) },
+            })
+        })
+        .collect();
+    let nothing_scanned = s.files_scanned == 0 && s.errors > 0;
+    let mut invocation = json!({ "executionSuccessful": !nothing_scanned });
+    if !notes.is_empty() {
+        invocation["toolExecutionNotifications"] = json!(notes);
+    }
+    (invocation, serde_json::to_value(s).unwrap_or(Value::Null))
 }
 
 fn precision(f: &Finding) -> &'static str {

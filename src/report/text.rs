@@ -85,6 +85,14 @@ pub fn render(report: &Report, out: &mut dyn Write) -> Result<()> {
         s.warnings,
         if s.warnings == 1 { "" } else { "s" },
     )?;
+    if !s.limits.is_empty() {
+        let l: Vec<String> = s
+            .limits
+            .iter()
+            .map(|(k, n)| format!("--{k} {n}×"))
+            .collect();
+        writeln!(out, "limits hit: {}", l.join(", "))?;
+    }
     if !s.validation.is_empty() {
         let v: Vec<String> = ["live", "live_restricted", "dead", "unknown"]
             .iter()

@@ -36,6 +36,10 @@ pub struct AgentsArgs {
     /// Levels of JSON-inside-a-string to expand.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub nest_depth: usize,
+    /// Records (lines, documents, database values) larger than this many bytes are scanned as
+    /// plain text, without JSON attribution [default: 32 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_record_size: Option<usize>,
 }
 
 /// `leakhound redact`
@@ -59,6 +63,10 @@ pub struct RedactArgs {
     /// Levels of JSON-inside-a-string to expand.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub nest_depth: usize,
+    /// Records (lines, documents, database values) larger than this many bytes are scanned as
+    /// plain text, without JSON attribution [default: 32 MiB].
+    #[arg(long, value_name = "BYTES")]
+    pub max_record_size: Option<usize>,
 }
 
 fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -94,11 +102,15 @@ pub fn run_agents(args: AgentsArgs) -> Result<i32> {
     }
     let opts = Options {
         nest_depth: args.nest_depth,
-        ..Options::default()
+        max_record: args
+            .max_record_size
+            .or(config.scan.max_record_size)
+            .unwrap_or(super::DEFAULT_MAX_RECORD)
+            .max(1),
     };
     let scanner = Scanner::new(
         &engine,
-        scan_options(common),
+        scan_options(common, &config)?,
         Progress::new(!common.no_progress, "agents"),
     );
     scan_paths(&paths, &scanner, &opts, None);
@@ -212,9 +224,13 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
     let paths = roots(&args.paths);
     let opts = Options {
         nest_depth: args.nest_depth,
-        ..Options::default()
+        max_record: args
+            .max_record_size
+            .or(config.scan.max_record_size)
+            .unwrap_or(super::DEFAULT_MAX_RECORD)
+            .max(1),
     };
-    let mut sopts = scan_options(common);
+    let mut sopts = scan_options(common, &config)?;
     sopts.show_secrets = false;
     let scanner = Scanner::new(&engine, sopts, Progress::new(!common.no_progress, "redact"));
     // Stamp every file before scanning it, so a file that changes afterwards is refused.

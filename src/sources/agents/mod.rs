@@ -35,6 +35,9 @@ use crate::sources::fs::DEFAULT_SKIP_DIRS;
 use emit::Edits;
 use formats::Container;
 
+/// Default `--max-record-size`: parsing a record takes about three times its size in memory.
+pub const DEFAULT_MAX_RECORD: usize = 32 << 20;
+
 /// Tunables of the transcript scan.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -48,7 +51,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             nest_depth: 3,
-            max_record: 256 << 20,
+            max_record: DEFAULT_MAX_RECORD,
         }
     }
 }
@@ -182,8 +185,10 @@ pub fn scan_file(path: &Path, scanner: &Scanner, opts: &Options, edits: Option<&
                     scanner.warn(format!("{display}: cannot seek: {e}"));
                     return;
                 }
+                scanner.limit_hit(crate::scan::Limit::MaxRecordSize);
                 scanner.warn(format!(
-                    "{display}: {len} bytes is over the record limit; scanned as plain text{}",
+                    "{display}: {len} bytes is over the record limit (--max-record-size); \
+                     scanned as plain text{}",
                     if edits.is_some() {
                         " (redact cannot rewrite it)"
                     } else {

@@ -153,6 +153,55 @@ impl FileScan<'_, '_> {
         self.scanner.stats.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// The provenance of text scanned without JSON attribution.
+    fn plain_source(&self) -> crate::finding::Source {
+        crate::finding::Source::Agent(Box::new(crate::finding::AgentOrigin {
+            agent: self.format.agent().to_string(),
+            format: self.format.name().to_string(),
+            path: self.display.to_string(),
+            occurrences: 1,
+            ..Default::default()
+        }))
+    }
+
+    /// Streams the rest of a line longer than the record limit through the plain scanner
+    /// (bounded memory); `head` holds its first bytes. Returns the line's length.
+    fn long_line<R: Read>(
+        &self,
+        head: Vec<u8>,
+        reader: &mut BufReader<R>,
+        offset: u64,
+        line: u64,
+    ) -> u64 {
+        self.scanner.limit_hit(crate::scan::Limit::MaxRecordSize);
+        self.scanner.warn(format!(
+            "{}: line {line} is over the {} byte record limit (--max-record-size); scanned as \
+             plain text without JSON attribution{}",
+            self.display,
+            self.opts.max_record,
+            if self.edits.is_some() {
+                " (redact cannot rewrite it)"
+            } else {
+                ""
+            }
+        ));
+        let mut rest = LineRest {
+            inner: reader,
+            done: false,
+            read: head.len() as u64,
+        };
+        let found = self.scanner.stream_text(
+            head,
+            &mut rest,
+            self.display,
+            &self.plain_source(),
+            offset,
+            line.saturating_sub(1) as usize,
+        );
+        self.scanner.push_findings(found);
+        rest.read
+    }
+
     /// Streams a JSON Lines file.
     pub fn jsonl(&self, file: impl Read) {
         let mut tracker = self.format.tracker(self.path);
@@ -163,11 +212,23 @@ impl FileScan<'_, '_> {
         let mut line = 0u64;
         let mut bad = 0usize;
         let mut bad_utf8 = 0usize;
+        let started = std::time::Instant::now();
         loop {
+            if line > 0 && self.scanner.timed_out(started) {
+                self.scanner
+                    .warn_timeout(self.display, &format!("line {}", line + 1));
+                break;
+            }
             buf.clear();
-            let n = match reader.read_until(b'\n', &mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
+            let n = match read_line_bounded(&mut reader, &mut buf, self.opts.max_record) {
+                Ok(None) => {
+                    line += 1;
+                    let head = std::mem::take(&mut buf);
+                    offset += self.long_line(head, &mut reader, offset, line);
+                    continue;
+                }
+                Ok(Some(0)) => break,
+                Ok(Some(n)) => n,
                 Err(e) => {
                     self.scanner.warn(format!(
                         "{}: read error after line {line}: {e}; scanned what was read",
@@ -196,9 +257,10 @@ impl FileScan<'_, '_> {
                 }
             }
             if raw.len() > self.opts.max_record {
+                self.scanner.limit_hit(crate::scan::Limit::MaxRecordSize);
                 self.scanner.warn(format!(
-                    "{}: line {line}: {} byte record is over the {} byte record limit; \
-                     scanned as text without JSON attribution",
+                    "{}: line {line}: {} byte record is over the {} byte record limit \
+                     (--max-record-size); scanned as text without JSON attribution",
                     self.display,
                     raw.len(),
                     self.opts.max_record
@@ -216,6 +278,9 @@ impl FileScan<'_, '_> {
                 &mut streams,
             );
             if let Err(e) = r {
+                if matches!(e, json::ParseError::TooDeep(..)) {
+                    self.scanner.limit_hit(crate::scan::Limit::JsonDepth);
+                }
                 bad += 1;
                 let last = !buf.ends_with(b"\n");
                 if bad <= MAX_RECORD_WARNINGS {
@@ -254,6 +319,9 @@ impl FileScan<'_, '_> {
             }
             Err(json::ParseError::Trailing(_)) => self.jsonl(data),
             Err(e) => {
+                if matches!(e, json::ParseError::TooDeep(..)) {
+                    self.scanner.limit_hit(crate::scan::Limit::JsonDepth);
+                }
                 self.count(data.len() as u64);
                 self.scanner.warn(format!(
                     "{}: not valid JSON ({e}); scanned as text",
@@ -268,6 +336,69 @@ impl FileScan<'_, '_> {
     pub fn text_file(&self, data: &[u8]) {
         self.count(data.len() as u64);
         self.text(data, 0, 1, None);
+    }
+}
+
+/// Reads one line (with its newline) into `buf`: `Some(0)` at the end of input, `None` when
+/// the line is longer than `max` bytes (then `buf` holds its first bytes and the reader is
+/// inside the line).
+fn read_line_bounded<R: Read>(
+    reader: &mut BufReader<R>,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<usize>> {
+    loop {
+        let avail = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(Some(buf.len()));
+        }
+        let (take, done) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        buf.extend_from_slice(&avail[..take]);
+        reader.consume(take);
+        if done {
+            return Ok(Some(buf.len()));
+        }
+        if buf.len() > max {
+            return Ok(None);
+        }
+    }
+}
+
+/// The rest of the current line (through its newline) of a buffered reader.
+struct LineRest<'a, R> {
+    inner: &'a mut BufReader<R>,
+    done: bool,
+    /// Bytes of the line so far, head included.
+    read: u64,
+}
+
+impl<R: Read> Read for LineRest<'_, R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || out.is_empty() {
+            return Ok(0);
+        }
+        let avail = self.inner.fill_buf()?;
+        if avail.is_empty() {
+            self.done = true;
+            return Ok(0);
+        }
+        let (end, newline) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        let n = end.min(out.len());
+        self.done = newline && n == end;
+        out[..n].copy_from_slice(&avail[..n]);
+        self.inner.consume(n);
+        self.read += n as u64;
+        Ok(n)
     }
 }
 

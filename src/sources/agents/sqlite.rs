@@ -119,6 +119,7 @@ fn scan_inner(
         Box::new(Plain)
     };
     scanner.stats.files.fetch_add(1, Ordering::Relaxed);
+    let started = std::time::Instant::now();
     for table in names {
         let sql = format!("SELECT rowid, * FROM {}", ident(&table));
         let mut st = match conn.prepare(&sql) {
@@ -133,6 +134,10 @@ fn scan_inner(
         let mut rows = st.query([])?;
         let mut ordinal = 0u64;
         loop {
+            if scanner.timed_out(started) {
+                scanner.warn_timeout(display, &format!("table {table}, row {}", ordinal + 1));
+                return Ok(());
+            }
             let row = match rows.next() {
                 Ok(Some(r)) => r,
                 Ok(None) => break,

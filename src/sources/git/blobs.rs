@@ -112,7 +112,7 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
             .fetch_add(t.count, Ordering::Relaxed);
         let (size, what) = t.largest.unwrap_or_default();
         scanner.warn(format!(
-            "{}: {} blob{} over --max-blob-size {} skipped (largest: {what}, {size} bytes)",
+            "{}: {} blob{} over --max-file-size {} skipped (largest: {what}, {size} bytes)",
             opened.display,
             t.count,
             if t.count == 1 { "" } else { "s" },

@@ -75,9 +75,13 @@ pub fn scan(
             reader::decompress(f).with_context(|| format!("{}: cannot read", path.display()))?;
         // The archive's own decompression has a cap of its own (layers count separately).
         let outer = Budget::new(0);
-        let (capped, _) = Capped::new(dec, opts.max_image_bytes, &outer);
+        let (capped, hit) = Capped::new(dec, opts.max_image_bytes, &outer);
         let input = BufReader::with_capacity(reader::BUF, capped);
-        scan_stream(input, kind, &sel, &|_| {}, limits, scanner)
+        let r = scan_stream(input, kind, &sel, &|_| {}, limits, scanner);
+        if hit.lock().is_ok_and(|h| h.is_some()) {
+            scanner.limit_hit(crate::scan::Limit::MaxImageBytes);
+        }
+        r
     }
 }
 

@@ -16,7 +16,7 @@ use super::tar_stream::{Kind, TarReader};
 use super::whiteout::{self, Whiteouts};
 use crate::content::SNIFF_LEN;
 use crate::finding::{Finding, ImagePart, Source};
-use crate::scan::Scanner;
+use crate::scan::{Limit, Scanner};
 
 /// Bytes of small files handed to a worker at once.
 const BATCH_BYTES: usize = 4 << 20;
@@ -332,12 +332,19 @@ pub fn scan_layer<R: Read + Send>(
     };
     if let Some(err) = &st.error {
         let what = match cap {
-            Some(CapHit::Layer(n)) => format!(
-                "decompressed size exceeds the per-layer cap of {n} bytes (--max-layer-bytes)"
-            ),
-            Some(CapHit::Image(n)) => format!(
-                "decompressed size of the image exceeds the cap of {n} bytes (--max-image-bytes)"
-            ),
+            Some(CapHit::Layer(n)) => {
+                scanner.limit_hit(Limit::MaxLayerBytes);
+                format!(
+                    "decompressed size exceeds the per-layer cap of {n} bytes (--max-layer-bytes)"
+                )
+            }
+            Some(CapHit::Image(n)) => {
+                scanner.limit_hit(Limit::MaxImageBytes);
+                format!(
+                    "decompressed size of the image exceeds the cap of {n} bytes \
+                     (--max-image-bytes)"
+                )
+            }
             None => err.clone(),
         };
         let kind = match compression {
