@@ -155,7 +155,7 @@ impl Links {
 }
 
 /// What a special file is, for the warning that skips it.
-fn special_kind(ft: std::fs::FileType) -> &'static str {
+pub fn special_kind(ft: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if ft.is_fifo() {
         "FIFO"

@@ -88,6 +88,13 @@ pub fn collect_files(roots: &[PathBuf], scanner: &Scanner) -> Vec<PathBuf> {
                 }
                 Ok(e) if e.file_type().is_some_and(|t| !t.is_dir()) => {
                     scanner.stats.skipped_other.fetch_add(1, Ordering::Relaxed);
+                    if let Some(t) = e.file_type().filter(|t| !t.is_symlink()) {
+                        scanner.warn(format!(
+                            "{}: {}, skipped (never opened)",
+                            e.path().display(),
+                            crate::sources::fs::special_kind(t)
+                        ));
+                    }
                 }
                 Ok(_) => {}
                 Err(err) => scanner.warn(err.to_string()),
