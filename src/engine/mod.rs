@@ -169,7 +169,7 @@ fn compile_rule(rule: Rule) -> Result<CompiledRule> {
         .parse(&rule.pattern)
         .with_context(ctx)?;
     let max_len = hir.properties().maximum_len();
-    let single_line = !can_match_newline(&hir);
+    let single_line = newline_only_at_edges(&hir);
     let re = OnceLock::new();
     if !rule.is_builtin() {
         let _ = re.set(Some(build_matcher(&rule)?));
@@ -230,6 +230,54 @@ impl CompiledRule {
                 self.rule.origin
             ),
         }
+    }
+}
+
+/// Whether every match of `hir` lies within one line plus, at most, the newline byte on either
+/// side of it: a leading or trailing boundary such as `(?:^|[^A-Za-z0-9_-])` may match a
+/// newline, nothing else may.
+fn newline_only_at_edges(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => newline_only_at_edges(&c.sub),
+        HirKind::Alternation(v) => v.iter().all(newline_only_at_edges),
+        HirKind::Concat(v) if v.len() > 1 => {
+            newline_only_at(&v[0], Edge::First)
+                && newline_only_at(&v[v.len() - 1], Edge::Last)
+                && !v[1..v.len() - 1].iter().any(can_match_newline)
+        }
+        _ => newline_only_at(hir, Edge::First) || newline_only_at(hir, Edge::Last),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Edge {
+    First,
+    Last,
+}
+
+/// Whether a newline in a match of `hir` can only be its first (or last) byte.
+fn newline_only_at(hir: &regex_syntax::hir::Hir, edge: Edge) -> bool {
+    use regex_syntax::hir::{HirKind, Literal};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(Literal(b)) => match edge {
+            Edge::First => !b.iter().skip(1).any(|&c| c == b'\n'),
+            Edge::Last => !b.iter().rev().skip(1).any(|&c| c == b'\n'),
+        },
+        HirKind::Class(_) => true,
+        HirKind::Capture(c) => newline_only_at(&c.sub, edge),
+        HirKind::Alternation(v) => v.iter().all(|h| newline_only_at(h, edge)),
+        HirKind::Repetition(r) if r.max == Some(1) => newline_only_at(&r.sub, edge),
+        HirKind::Repetition(r) => !can_match_newline(&r.sub),
+        HirKind::Concat(v) => match edge {
+            Edge::First => v.split_first().is_none_or(|(first, rest)| {
+                newline_only_at(first, edge) && !rest.iter().any(can_match_newline)
+            }),
+            Edge::Last => v.split_last().is_none_or(|(last, rest)| {
+                newline_only_at(last, edge) && !rest.iter().any(can_match_newline)
+            }),
+        },
     }
 }
 
@@ -422,8 +470,9 @@ impl Engine {
                                 .map_or(data.len(), |p| hit.end() + p),
                         )
                     });
-                    s = s.max(ls);
-                    e = e.min(le);
+                    // The newline on either side may be a rule's boundary byte.
+                    s = s.max(ls.saturating_sub(1));
+                    e = e.min((le + 1).min(data.len()));
                 }
                 windows.push((ri, s, e));
             }
@@ -602,6 +651,28 @@ mod tests {
         // Multi-line rules still match across lines; single-line ones within the line.
         assert_eq!(e.scan(b"key\n=abcdefgh").len(), 1);
         assert_eq!(e.scan(b"x\npwd: abcdefgh\ny").len(), 1);
+
+        // A one-byte boundary that may be a newline keeps a rule single-line; the window then
+        // takes in the newline on either side of the line.
+        let bounded = r"(?:^|[^A-Za-z0-9_-])(?P<secret>tok_[a-z]{8})(?:$|[^A-Za-z0-9_-])";
+        let e = engine(vec![
+            rule("t.e", bounded, &["tok_"]),
+            rule("t.f", r"tok_[a-z]{2}[^x](?P<secret>[a-z]{8})", &["tok_"]),
+            rule("t.g", r"(?:^|\s{1,2})(?P<secret>tok_[a-z]{8})", &["tok_"]),
+        ]);
+        let single: Vec<bool> = e.rules().iter().map(|r| r.single_line).collect();
+        assert_eq!(single, vec![true, false, false]);
+        for text in [
+            &b"a\ntok_abcdefgh\nb"[..],
+            b"tok_abcdefgh",
+            b"x = tok_abcdefgh\n",
+            b"\ntok_abcdefgh",
+        ] {
+            let found: Vec<_> = e.scan(text).into_iter().filter(|m| m.rule == 0).collect();
+            assert_eq!(found.len(), 1, "{}", String::from_utf8_lossy(text));
+            assert_eq!(found[0].secret, "tok_abcdefgh");
+        }
+        assert!(e.scan(b"xtok_abcdefgh").iter().all(|m| m.rule != 0));
     }
 
     #[test]

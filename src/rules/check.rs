@@ -62,7 +62,7 @@ pub fn check(engine: &Engine) -> CheckReport {
         if cr.rule.negative_examples.is_empty() {
             fail("no negative_examples".into());
         }
-        if cr.max_len.is_none() {
+        if cr.max_len.is_none() && !cr.single_line {
             rep.notes.push(format!(
                 "{id}: pattern has no bounded length; it scans whole buffers"
             ));
