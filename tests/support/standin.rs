@@ -212,6 +212,9 @@ fn serve(conn: TcpStream, st: &State) {
         if !reply.delay.is_zero() {
             std::thread::sleep(reply.delay);
         }
+        // Leave the in-flight count before answering: once the client has the reply it may
+        // start its next request, which must not find this one still counted.
+        st.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
         for (k, v) in &reply.headers {
             out.push_str(&format!("{k}: {v}\r\n"));
@@ -220,7 +223,6 @@ fn serve(conn: TcpStream, st: &State) {
         let ok = writer.write_all(out.as_bytes()).is_ok()
             && writer.write_all(&reply.body).is_ok()
             && writer.flush().is_ok();
-        st.in_flight.fetch_sub(1, Ordering::SeqCst);
         if !ok {
             return;
         }
