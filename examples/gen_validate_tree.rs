@@ -11,7 +11,11 @@ use leakhound::rules::template::{Rng, expand};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().unwrap_or_else(|| "validate-tree".into()));
+    // Default outside the work tree: the files hold token-shaped values.
+    let dir = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("leakhound-validate-tree"));
     let unique: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(300);
     let copies: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(4);
     fs::create_dir_all(&dir)?;
