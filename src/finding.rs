@@ -696,6 +696,15 @@ impl Finding {
             self.location.offset,
         )
     }
+
+    /// The report order: [`Finding::sort_key`], then the source, so findings that differ only
+    /// in where they came from (one blob introduced by two commits) come out in the same order
+    /// whatever order the threads found them in, and duplicates end up side by side.
+    pub fn report_order(&self, other: &Finding) -> std::cmp::Ordering {
+        self.sort_key()
+            .cmp(&other.sort_key())
+            .then_with(|| format!("{:?}", self.source).cmp(&format!("{:?}", other.source)))
+    }
 }
 
 #[cfg(test)]

@@ -459,7 +459,7 @@ impl<'e> Scanner<'e> {
             .findings
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.sort_by(|a, b| a.report_order(b));
         findings.dedup_by(|a, b| {
             a.rule_id == b.rule_id
                 && a.fingerprint == b.fingerprint

@@ -10,13 +10,13 @@
 pub mod checksum;
 pub mod decode;
 pub mod filters;
+pub mod keywords;
 pub mod locate;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
 use regex_automata::Input;
@@ -105,7 +105,7 @@ pub struct Match {
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    keywords: AhoCorasick,
+    keywords: keywords::Keywords,
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<usize>>,
     /// Some keyword contains a newline (then a hit's line is never reused for the next).
@@ -342,14 +342,7 @@ impl Engine {
                 }
             }
         }
-        // A full DFA: one table lookup per byte. A few MB at most for the whole catalogue, and
-        // far faster than the NFA forms on the overlapping search every blob goes through.
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .context("building the keyword automaton")?;
+        let keywords = keywords::Keywords::new(&patterns)?;
         let overlap = compiled
             .iter()
             .filter_map(|r| r.max_len)
@@ -445,44 +438,65 @@ impl Engine {
     fn scan_plain(&self, data: &[u8]) -> Vec<Match> {
         // Keyword hits -> (rule, window) list.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
+        // Each rule's latest window, merged with the next ones while they are near: common
+        // keywords (`key`, `token`) hit often and each hit opens a window for many rules, so
+        // merging on the fly keeps the list to sort below short.
+        let mut open: Vec<(usize, usize)> = Vec::new();
         // The line of the previous hit: hits come in order, and on a long line (a minified
         // bundle) searching for its ends again for every hit would be quadratic.
         let mut prev_line: Option<(usize, usize)> = None;
-        for hit in self.keywords.find_overlapping_iter(data) {
+        for hit in self.keywords.find_all(data) {
             // The hit's line, found lazily: single-line rules never look past it.
             let mut line: Option<(usize, usize)> = prev_line
-                .filter(|&(ls, le)| ls <= hit.start() && hit.end() <= le)
+                .filter(|&(ls, le)| ls <= hit.start && hit.end <= le)
                 .filter(|_| !self.keyword_newline);
-            for &ri in &self.keyword_rules[hit.pattern().as_usize()] {
+            for &ri in &self.keyword_rules[hit.pattern] {
                 let r = &self.rules[ri];
                 let (mut s, mut e) = match r.max_len {
-                    Some(l) => (
-                        hit.start().saturating_sub(l),
-                        (hit.end() + l).min(data.len()),
-                    ),
+                    Some(l) => (hit.start.saturating_sub(l), (hit.end + l).min(data.len())),
                     None => (0, data.len()),
                 };
                 if r.single_line {
                     let (ls, le) = *line.get_or_insert_with(|| {
                         (
-                            memchr::memrchr(b'\n', &data[..hit.start()]).map_or(0, |p| p + 1),
-                            memchr::memchr(b'\n', &data[hit.end()..])
-                                .map_or(data.len(), |p| hit.end() + p),
+                            memchr::memrchr(b'\n', &data[..hit.start]).map_or(0, |p| p + 1),
+                            memchr::memchr(b'\n', &data[hit.end..])
+                                .map_or(data.len(), |p| hit.end + p),
                         )
                     });
                     // The newline on either side may be a rule's boundary byte.
                     s = s.max(ls.saturating_sub(1));
                     e = e.min((le + 1).min(data.len()));
                 }
-                windows.push((ri, s, e));
+                if open.is_empty() {
+                    open = vec![(usize::MAX, 0); self.rules.len()];
+                }
+                let (os, oe) = open[ri];
+                if os == usize::MAX {
+                    open[ri] = (s, e);
+                } else if s <= oe + MERGE_GAP && os <= e + MERGE_GAP {
+                    open[ri] = (os.min(s), oe.max(e));
+                } else {
+                    windows.push((ri, os, oe));
+                    open[ri] = (s, e);
+                }
             }
             if line.is_some() {
                 prev_line = line;
             }
         }
+        windows.extend(
+            open.iter()
+                .enumerate()
+                .filter(|(_, w)| w.0 != usize::MAX)
+                .map(|(ri, &(s, e))| (ri, s, e)),
+        );
         if windows.is_empty() {
             return Vec::new();
         }
+        // The same merge again over the sorted list: windows that met only through a later
+        // one, or arrived out of order, become one (the result is what merging every window
+        // in sorted order gives).
         windows.sort_unstable();
         let mut merged: Vec<(usize, usize, usize)> = Vec::with_capacity(windows.len());
         for w in windows {

@@ -39,7 +39,7 @@ pub fn run(args: ValidateArgs) -> Result<i32> {
         print_tally(&v);
     }
     found.extend(lost);
-    found.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    found.sort_by(|a, b| a.report_order(b));
     summary.validation.clear();
     for f in &found {
         if let Some(v) = &f.validation {

@@ -36,7 +36,7 @@ pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
                 (None, Some(_)) => std::cmp::Ordering::Greater,
                 (None, None) => std::cmp::Ordering::Equal,
             }
-            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+            .then_with(|| a.report_order(b))
         });
         let times: Vec<String> = g.iter().filter_map(time).collect();
         let n = g.len() as u64;
@@ -58,6 +58,6 @@ pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
         }
         out.push(rep);
     }
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.sort_by(|a, b| a.report_order(b));
     out
 }
