@@ -101,13 +101,21 @@ pub struct Match {
     pub checksum_valid: Option<bool>,
 }
 
+/// A rule behind a keyword of the automaton (which matches ASCII case-insensitively).
+#[derive(Debug)]
+struct KeywordUse {
+    rule: usize,
+    /// The exact spellings the rule accepts; empty: any case.
+    exact: Vec<Box<[u8]>>,
+}
+
 /// The compiled catalogue.
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<CompiledRule>,
     keywords: keywords::Keywords,
     /// For each keyword pattern, the rules that use it.
-    keyword_rules: Vec<Vec<usize>>,
+    keyword_rules: Vec<Vec<KeywordUse>>,
     /// Some keyword contains a newline (then a hit's line is never reused for the next).
     keyword_newline: bool,
     overlap: usize,
@@ -328,17 +336,28 @@ impl Engine {
         }
         let mut kw_index: HashMap<String, usize> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut keyword_rules: Vec<Vec<KeywordUse>> = Vec::new();
         for (ri, r) in compiled.iter().enumerate() {
             for k in &r.rule.keywords {
-                let k = k.to_ascii_lowercase();
-                let pi = *kw_index.entry(k.clone()).or_insert_with(|| {
-                    patterns.push(k);
+                let lower = k.to_ascii_lowercase();
+                let pi = *kw_index.entry(lower.clone()).or_insert_with(|| {
+                    patterns.push(lower);
                     keyword_rules.push(Vec::new());
                     patterns.len() - 1
                 });
-                if !keyword_rules[pi].contains(&ri) {
-                    keyword_rules[pi].push(ri);
+                let uses = &mut keyword_rules[pi];
+                let at = match uses.iter().position(|u| u.rule == ri) {
+                    Some(at) => at,
+                    None => {
+                        uses.push(KeywordUse {
+                            rule: ri,
+                            exact: Vec::new(),
+                        });
+                        uses.len() - 1
+                    }
+                };
+                if r.rule.keywords_exact_case {
+                    uses[at].exact.push(k.as_bytes().into());
                 }
             }
         }
@@ -450,7 +469,11 @@ impl Engine {
             let mut line: Option<(usize, usize)> = prev_line
                 .filter(|&(ls, le)| ls <= hit.start && hit.end <= le)
                 .filter(|_| !self.keyword_newline);
-            for &ri in &self.keyword_rules[hit.pattern] {
+            for u in &self.keyword_rules[hit.pattern] {
+                if !u.exact.is_empty() && !u.exact.iter().any(|k| **k == data[hit.start..hit.end]) {
+                    continue;
+                }
+                let ri = u.rule;
                 let r = &self.rules[ri];
                 let (mut s, mut e) = match r.max_len {
                     Some(l) => (hit.start.saturating_sub(l), (hit.end + l).min(data.len())),
@@ -614,6 +637,7 @@ mod tests {
             provider: "Test".into(),
             pattern: pattern.into(),
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            keywords_exact_case: false,
             min_entropy: None,
             checksum: None,
             confidence: Confidence::High,
@@ -633,6 +657,24 @@ mod tests {
 
     fn engine(rules: Vec<Rule>) -> Engine {
         Engine::new(rules, EngineOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn exact_case_keywords_open_windows_only_in_their_case() {
+        let mut exact = rule("t.exact", r"(?i)(?P<secret>acme_[a-z0-9]{12})", &["ACME_"]);
+        exact.keywords_exact_case = true;
+        // Another rule shares the keyword case-insensitively and must still see every case.
+        let loose = rule("t.loose", r"(?i)(?P<secret>acme_[a-z0-9]{12})x", &["acme_"]);
+        let e = engine(vec![exact, loose]);
+        let ids = |d: &[u8]| -> Vec<String> {
+            e.scan(d)
+                .iter()
+                .map(|m| e.rules()[m.rule].rule.id.clone())
+                .collect()
+        };
+        assert_eq!(ids(b"k = ACME_q8w7e6r5t4y3"), ["t.exact"]);
+        assert!(ids(b"k = acme_q8w7e6r5t4y3").is_empty());
+        assert_eq!(ids(b"k = acme_q8w7e6r5t4y3x"), ["t.loose"]);
     }
 
     #[test]

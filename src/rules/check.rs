@@ -105,15 +105,23 @@ pub fn check(engine: &Engine) -> CheckReport {
     rep
 }
 
+/// Whether keyword `k` of `rule` occurs in `text`, in the case the rule asks for.
+fn keyword_in(rule: &crate::rules::Rule, k: &str, text: &str) -> bool {
+    if rule.keywords_exact_case {
+        text.contains(k)
+    } else {
+        text.to_ascii_lowercase().contains(&k.to_ascii_lowercase())
+    }
+}
+
 /// Why rule `ri` finds nothing in `text`.
 pub fn explain(engine: &Engine, ri: usize, text: &str) -> String {
     let cr = &engine.rules()[ri];
-    let lower = text.to_ascii_lowercase();
     if !cr
         .rule
         .keywords
         .iter()
-        .any(|k| lower.contains(&k.to_ascii_lowercase()))
+        .any(|k| keyword_in(&cr.rule, k, text))
     {
         return "no keyword occurs in the text".into();
     }
@@ -131,12 +139,12 @@ pub fn explain(engine: &Engine, ri: usize, text: &str) -> String {
         return "the secret group did not participate".into();
     };
     let whole = caps.get(0).map(|m| m.as_bytes()).unwrap_or_default();
-    let whole_lower = String::from_utf8_lossy(whole).to_ascii_lowercase();
+    let whole = String::from_utf8_lossy(whole);
     if !cr
         .rule
         .keywords
         .iter()
-        .any(|k| whole_lower.contains(&k.to_ascii_lowercase()))
+        .any(|k| keyword_in(&cr.rule, k, &whole))
     {
         return "the match contains none of the keywords (every match must)".into();
     }

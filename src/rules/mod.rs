@@ -58,6 +58,10 @@ pub struct Rule {
     pub pattern: String,
     /// Literals (case-insensitive), one of which every match contains.
     pub keywords: Vec<String>,
+    /// Match the keywords in exactly the case written (default: ASCII case-insensitive), for
+    /// keywords that are common text in other cases (a Twilio SID's `ACc` against `acc`ess).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keywords_exact_case: bool,
     /// Minimum Shannon entropy (bits per byte) of the secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_entropy: Option<f64>,
