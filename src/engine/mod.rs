@@ -10,6 +10,7 @@
 pub mod checksum;
 pub mod decode;
 pub mod filters;
+pub mod groups;
 pub mod keywords;
 pub mod locate;
 
@@ -116,6 +117,8 @@ pub struct Engine {
     keywords: keywords::Keywords,
     /// For each keyword pattern, the rules that use it.
     keyword_rules: Vec<Vec<KeywordUse>>,
+    /// Rules that share their keywords, checked together first.
+    groups: groups::Groups,
     /// Some keyword contains a newline (then a hit's line is never reused for the next).
     keyword_newline: bool,
     overlap: usize,
@@ -362,6 +365,7 @@ impl Engine {
             }
         }
         let keywords = keywords::Keywords::new(&patterns)?;
+        let groups = groups::Groups::new(&compiled);
         let overlap = compiled
             .iter()
             .filter_map(|r| r.max_len)
@@ -373,6 +377,7 @@ impl Engine {
             rules: compiled,
             keywords,
             keyword_rules,
+            groups,
             keyword_newline,
             depth_limited: AtomicU64::new(0),
             overlap,
@@ -455,12 +460,28 @@ impl Engine {
 
     /// Matches in `data` itself (no decoding).
     fn scan_plain(&self, data: &[u8]) -> Vec<Match> {
-        // Keyword hits -> (rule, window) list.
+        // Keyword hits -> windows, one list for rules (slot = rule index) and groups (slot =
+        // rule count + group index).
+        let groups_at = self.rules.len();
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        // Each rule's latest window, merged with the next ones while they are near: common
+        // Each slot's latest window, merged with the next ones while they are near: common
         // keywords (`key`, `token`) hit often and each hit opens a window for many rules, so
         // merging on the fly keeps the list to sort below short.
         let mut open: Vec<(usize, usize)> = Vec::new();
+        let mut add = |slot: usize, s: usize, e: usize| {
+            if open.is_empty() {
+                open = vec![(usize::MAX, 0); groups_at + self.groups.len()];
+            }
+            let (os, oe) = open[slot];
+            if os == usize::MAX {
+                open[slot] = (s, e);
+            } else if s <= oe + MERGE_GAP && os <= e + MERGE_GAP {
+                open[slot] = (os.min(s), oe.max(e));
+            } else {
+                windows.push((slot, os, oe));
+                open[slot] = (s, e);
+            }
+        };
         // The line of the previous hit: hits come in order, and on a long line (a minified
         // bundle) searching for its ends again for every hit would be quadratic.
         let mut prev_line: Option<(usize, usize)> = None;
@@ -469,17 +490,12 @@ impl Engine {
             let mut line: Option<(usize, usize)> = prev_line
                 .filter(|&(ls, le)| ls <= hit.start && hit.end <= le)
                 .filter(|_| !self.keyword_newline);
-            for u in &self.keyword_rules[hit.pattern] {
-                if !u.exact.is_empty() && !u.exact.iter().any(|k| **k == data[hit.start..hit.end]) {
-                    continue;
-                }
-                let ri = u.rule;
-                let r = &self.rules[ri];
-                let (mut s, mut e) = match r.max_len {
+            let mut window = |max_len: Option<usize>, single_line: bool| {
+                let (mut s, mut e) = match max_len {
                     Some(l) => (hit.start.saturating_sub(l), (hit.end + l).min(data.len())),
                     None => (0, data.len()),
                 };
-                if r.single_line {
+                if single_line {
                     let (ls, le) = *line.get_or_insert_with(|| {
                         (
                             memchr::memrchr(b'\n', &data[..hit.start]).map_or(0, |p| p + 1),
@@ -491,17 +507,19 @@ impl Engine {
                     s = s.max(ls.saturating_sub(1));
                     e = e.min((le + 1).min(data.len()));
                 }
-                if open.is_empty() {
-                    open = vec![(usize::MAX, 0); self.rules.len()];
+                (s, e)
+            };
+            for u in &self.keyword_rules[hit.pattern] {
+                if !u.exact.is_empty() && !u.exact.iter().any(|k| **k == data[hit.start..hit.end]) {
+                    continue;
                 }
-                let (os, oe) = open[ri];
-                if os == usize::MAX {
-                    open[ri] = (s, e);
-                } else if s <= oe + MERGE_GAP && os <= e + MERGE_GAP {
-                    open[ri] = (os.min(s), oe.max(e));
-                } else {
-                    windows.push((ri, os, oe));
-                    open[ri] = (s, e);
+                let r = &self.rules[u.rule];
+                let (s, e) = window(r.max_len, r.single_line);
+                add(u.rule, s, e);
+                if let Some((g, _)) = self.groups.of(u.rule) {
+                    let (max_len, single_line) = self.groups.shape(g);
+                    let (s, e) = window(max_len, single_line);
+                    add(groups_at + g, s, e);
                 }
             }
             if line.is_some() {
@@ -512,7 +530,7 @@ impl Engine {
             open.iter()
                 .enumerate()
                 .filter(|(_, w)| w.0 != usize::MAX)
-                .map(|(ri, &(s, e))| (ri, s, e)),
+                .map(|(slot, &(s, e))| (slot, s, e)),
         );
         if windows.is_empty() {
             return Vec::new();
@@ -532,8 +550,33 @@ impl Engine {
                 _ => merged.push(w),
             }
         }
+        // Rule windows first (sorted by rule), then group windows (sorted by group, start).
+        let split = merged.partition_point(|w| w.0 < groups_at);
+        let (rule_windows, group_windows) = merged.split_at(split);
+        let mut checked: Vec<Option<Option<regex_automata::PatternSet>>> =
+            vec![None; group_windows.len()];
         let mut out = Vec::new();
-        for (ri, s, e) in merged {
+        for &(ri, s, e) in rule_windows {
+            if let Some((g, pos)) = self.groups.of(ri) {
+                // The group window holding this one (it holds every member window).
+                let slot = groups_at + g;
+                let gi = group_windows.partition_point(|w| (w.0, w.1) <= (slot, s));
+                if let Some(gi) = gi.checked_sub(1)
+                    && group_windows[gi].0 == slot
+                    && group_windows[gi].2 >= e
+                {
+                    let (_, gs, ge) = group_windows[gi];
+                    let set = checked[gi].get_or_insert_with(|| {
+                        self.groups.candidates(&self.rules, g, data, gs, ge)
+                    });
+                    if set
+                        .as_ref()
+                        .is_some_and(|set| !set.contains(regex_automata::PatternID::must(pos)))
+                    {
+                        continue;
+                    }
+                }
+            }
             self.run_rule(ri, data, s, e, &mut out);
         }
         self.pair(&mut out);
