@@ -165,3 +165,24 @@ fn a_tree_bomb_is_cut_at_the_entry_budget() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("tree entries in one diff"), "{stderr}");
 }
+
+/// git_objects, slow-unit-b3f458d2: a tree that contains itself under a long name. Within the
+/// depth and entry limits its paths grow by the name at every level (over 2 GB of path text
+/// for a 4 KB name); the diff now stops at its path budget with a warning.
+#[test]
+fn a_self_containing_tree_with_a_long_name_is_cut_at_the_path_budget() {
+    let (commit, tree, blob) = ("c0".repeat(20), "7e".repeat(20), "b1".repeat(20));
+    let r = CraftedRepo::new(&commit);
+    r.commit(&commit, &tree);
+    let long = "d".repeat(4000);
+    // The file sorts first, so every level lists a path before it descends.
+    let mut t = tree_entry("100644", "a", &blob);
+    t.extend(tree_entry("40000", &long, &tree));
+    r.object(&tree, "tree", &t);
+    r.object(&blob, "blob", b"nothing secret\n");
+    let (code, _, stderr) = r.scan();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("paths of more than 64 MiB"), "{stderr}");
+    // Messages keep the two ends of a megabyte path.
+    assert!(stderr.len() < 4096, "{} bytes of warnings", stderr.len());
+}

@@ -36,6 +36,11 @@ pub const MAX_TREE_DEPTH: usize = 1024;
 /// a few objects spell billions of paths; past this the rest of that tree is not diffed.
 pub const MAX_TREE_ENTRIES: usize = 1 << 20;
 
+/// Most path bytes one diff returns (a million files at 64 bytes each). A tree that contains
+/// itself under a long name spells paths of megabytes within the entry budget; past this the
+/// rest of that tree is not diffed.
+pub const MAX_PATH_BYTES: usize = 64 << 20;
+
 /// Appends to `out` every blob (regular or executable file) in tree `new` whose path and id
 /// are not both in tree `old` (`None`: the empty tree). Unreadable subtrees are skipped and
 /// the first problem is returned after everything readable was collected; so are trees nested
@@ -51,6 +56,7 @@ pub fn additions<F: Find>(
         out,
         errors: Vec::new(),
         entries_left: MAX_TREE_ENTRIES,
+        path_bytes_left: MAX_PATH_BYTES,
     };
     let mut prefix = BString::default();
     w.walk(old, new, &mut prefix, 0);
@@ -79,7 +85,7 @@ fn read_tree<F: Find>(find: &F, id: &ObjectId, prefix: &BString) -> Result<Vec<u
 fn entries<'a>(data: &'a [u8], id: &ObjectId, prefix: &BString) -> Result<Vec<EntryRef<'a>>> {
     TreeRefIter::from_bytes(data, id.kind())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("tree {id} at {} is corrupt: {e}", prefix.to_str_lossy()))
+        .map_err(|e| anyhow!("tree {id} at {} is corrupt: {e}", shown(prefix)))
 }
 
 /// One tree diff in progress.
@@ -89,19 +95,31 @@ struct Walker<'a, F> {
     errors: Vec<anyhow::Error>,
     /// Tree entries this diff may still visit.
     entries_left: usize,
+    /// Path bytes this diff may still return.
+    path_bytes_left: usize,
 }
 
+/// A tree's path for messages; a crafted tree can nest names into megabytes of path, so long
+/// paths keep their two ends.
 fn shown(prefix: &BString) -> String {
+    const END: usize = 120;
     if prefix.is_empty() {
         "/".to_string()
-    } else {
+    } else if prefix.len() <= 2 * END + 40 {
         prefix.to_str_lossy().into_owned()
+    } else {
+        format!(
+            "{}…({} bytes)…{}",
+            prefix[..END].to_str_lossy(),
+            prefix.len(),
+            prefix[prefix.len() - END..].to_str_lossy()
+        )
     }
 }
 
 impl<F: Find> Walker<'_, F> {
     fn walk(&mut self, old: Option<&ObjectId>, new: &ObjectId, prefix: &mut BString, depth: usize) {
-        if old == Some(new) || self.entries_left == 0 {
+        if old == Some(new) || self.entries_left == 0 || self.path_bytes_left == 0 {
             return;
         }
         if depth >= MAX_TREE_DEPTH {
@@ -173,6 +191,20 @@ impl<F: Find> Walker<'_, F> {
                 self.walk(old_sub.as_ref(), &e.oid.to_owned(), prefix, depth + 1);
                 prefix.truncate(base);
             } else if e.mode.is_blob() {
+                let len = prefix.len() + 1 + e.filename.len();
+                if self.path_bytes_left == 0 {
+                    return;
+                }
+                if len > self.path_bytes_left {
+                    self.path_bytes_left = 0;
+                    return self.errors.push(anyhow!(
+                        "tree {new} at {}: paths of more than {} MiB in one diff (a tree that \
+                         contains itself?); the rest was not diffed",
+                        shown(prefix),
+                        MAX_PATH_BYTES >> 20
+                    ));
+                }
+                self.path_bytes_left -= len;
                 let mut path = prefix.clone();
                 if !path.is_empty() {
                     path.push_byte(b'/');
