@@ -3,7 +3,7 @@
 //!
 //! A DFA search is one dependent table lookup per byte, so it runs at the latency of the table
 //! reads rather than at the speed the CPU could issue them. Large buffers are therefore cut
-//! into [`LANES`] consecutive segments that one loop walks side by side: the lanes' lookups are
+//! into `LANES` consecutive segments that one loop walks side by side: the lanes' lookups are
 //! independent, so the CPU overlaps them. Each
 //! lane after the first starts a keyword's length early, so it is in the same state as a single
 //! pass would be when its own segment begins, and reports only matches ending inside its
