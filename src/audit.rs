@@ -1,5 +1,6 @@
-//! The append-only audit log: every validation, revocation and redaction attempt, one JSON
-//! line each, with fingerprints only — never a secret.
+//! The append-only audit log: every revocation attempt (dry runs included) and every
+//! redaction, one JSON line each, with fingerprints only — never a secret. Plain validation
+//! (`scan --validate`, `validate`) changes nothing and is not logged.
 //!
 //! Records are appended with a single write and fsynced. A torn or corrupted last line (a crash
 //! mid-write) never blocks later writes: the next append starts on a fresh line, and readers
