@@ -4,9 +4,10 @@
 //! (case-insensitive unless a rule asks for its case, see [`keywords`]) finds which rules can
 //! match at all and where; only those rules' regexes run, and only over windows around the
 //! keyword hits (a rule's longest possible match either side, so no match is missed). Rules
-//! that share every keyword are first checked together ([`groups`]). Candidates then pass the post-filters (placeholders, entropy,
-//! checksum, allow-lists), paired credentials are joined, and decoders (JSON escapes, base64,
-//! percent-encoding) expose encoded text to the same process, to a bounded depth.
+//! that share every keyword are first checked together ([`groups`]). Candidates then pass the
+//! post-filters (placeholders, entropy, checksum, allow-lists), paired credentials are joined,
+//! and decoders (JSON escapes, base64, percent-encoding) expose encoded text to the same
+//! process, to a bounded depth.
 
 pub mod checksum;
 pub mod decode;
