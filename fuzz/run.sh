@@ -9,8 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 declare -A MAX_LEN=(
-    [decode]=4096 [scan_bytes]=4096 [transcript]=4096 [transcript_formats]=8192
-    [rules]=8192 [config]=2048 [baseline]=4096 [image_archive]=16384 [image_layer]=4096
+    [decode]=4096 [scan_bytes]=4096 [transcript]=4096 [transcript_formats]=4096
+    [rules]=4096 [config]=2048 [baseline]=4096 [image_archive]=16384 [image_layer]=4096
     [oci_documents]=8192 [git_objects]=2048 [git_repo]=2048
 )
 
