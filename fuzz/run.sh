@@ -24,14 +24,16 @@ shift $(( $# >= 2 ? 2 : 1 ))
 [[ -n "${MAX_LEN[$target]:-}" ]] || { echo "unknown target $target (see --list)" >&2; exit 2; }
 
 # Stable Rust: cargo-fuzz needs nightly flags, RUSTC_BOOTSTRAP allows them. No sanitizer:
-# the code under test is safe Rust, and ASan would halve the executions per second.
-RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz build -s none --target-dir target "$target"
+# the code under test is safe Rust, and ASan would halve the executions per second. No
+# comparison tracing either: it more than halves them again (scan_bytes: 4.4k -> 10.2k/s),
+# and the seed corpora already hold the magic values comparisons would have to discover.
+RUSTC_BOOTSTRAP=1 nice -n 19 cargo fuzz build -s none --no-trace-compares --target-dir target-nocmp "$target"
 [[ -d corpus/$target ]] || (cd .. && nice -n 19 cargo run -q --example gen_fuzz_seeds -- fuzz/corpus)
 mkdir -p "artifacts/$target"
 start=$(date +%s)
 status=0
-nice -n 19 "target/x86_64-unknown-linux-gnu/release/$target" "corpus/$target" \
-    -runs="$execs" -max_len="${MAX_LEN[$target]}" -timeout=10 -rss_limit_mb=2048 \
+nice -n 19 "target-nocmp/x86_64-unknown-linux-gnu/release/$target" "corpus/$target" \
+    -runs="$execs" -max_len="${MAX_LEN[$target]}" -timeout=300 -rss_limit_mb=2048 \
     -artifact_prefix="artifacts/$target/" -print_final_stats=1 "$@" || status=$?
 echo "wall_seconds: $(( $(date +%s) - start )) exit: $status"
 exit "$status"
