@@ -186,3 +186,54 @@ fn a_self_containing_tree_with_a_long_name_is_cut_at_the_path_budget() {
     // Messages keep the two ends of a megabyte path.
     assert!(stderr.len() < 4096, "{} bytes of warnings", stderr.len());
 }
+
+/// oci_documents, slow-unit-a58a4740 (17 s from 5.7 KB): an index that lists the same nested
+/// index many times, level after level, spells millions of manifests from a few documents
+/// (40 members over four levels: 2.5 million). Each nested index is now followed once.
+#[test]
+fn an_index_fanning_out_to_the_same_nested_index_is_walked_once() {
+    use sha2::{Digest, Sha256};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let layout = dir.path().join("layout");
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).expect("blobs dir");
+    let put = |bytes: &[u8]| -> (String, usize) {
+        let hex = hex::encode(Sha256::digest(bytes));
+        std::fs::write(blobs.join(&hex), bytes).expect("blob");
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let (config, config_len) =
+        put(br#"{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#);
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":{config_len}}},"layers":[]}}"#
+    );
+    let (mut digest, mut size) = put(manifest.as_bytes());
+    let mut media = "application/vnd.oci.image.manifest.v1+json";
+    for _ in 0..4 {
+        let member = format!(r#"{{"mediaType":"{media}","digest":"{digest}","size":{size}}}"#);
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+            vec![member; 40].join(",")
+        );
+        (digest, size) = put(index.as_bytes());
+        media = "application/vnd.oci.image.index.v1+json";
+    }
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("oci-layout");
+    let top = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{media}","digest":"{digest}","size":{size}}}]}}"#
+    );
+    std::fs::write(layout.join("index.json"), top).expect("index.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leakhound"))
+        .args(["image", "--format", "json", "--no-progress"])
+        .arg(format!("oci:{}", layout.display()))
+        .output()
+        .expect("leakhound runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("listed more than once"), "{stderr}");
+    assert!(stderr.len() < 8192, "{} bytes of warnings", stderr.len());
+}

@@ -12,6 +12,11 @@ use crate::scan::Scanner;
 /// Deepest nesting of indexes followed.
 const MAX_DEPTH: usize = 4;
 
+/// Most index members one walk looks at. An index that lists the same nested index many times
+/// over, level after level, would otherwise spell millions of manifests from a few small
+/// documents.
+const MAX_MEMBERS: usize = 10_000;
+
 /// Where manifests, indexes and configs come from.
 pub trait BlobSource {
     /// A manifest or index: its bytes (verified against `d.digest`) and the transport's
@@ -94,6 +99,9 @@ pub fn from_index(
         scanner,
         out: &mut out,
         available: &mut available,
+        nested: std::collections::HashSet::new(),
+        repeated: std::collections::HashSet::new(),
+        members_left: MAX_MEMBERS,
     };
     walk.index(&sub, sel, names.len() > 1, 0);
     if out.is_empty() {
@@ -120,6 +128,12 @@ struct Walk<'a> {
     out: &'a mut Vec<PlannedImage>,
     /// Platforms seen, for the error when none matches.
     available: &'a mut Vec<String>,
+    /// Digests of the nested indexes already followed (each is walked once).
+    nested: std::collections::HashSet<String>,
+    /// Nested indexes already reported as listed again.
+    repeated: std::collections::HashSet<String>,
+    /// Index members this walk may still look at.
+    members_left: usize,
 }
 
 impl Walk<'_> {
@@ -133,6 +147,14 @@ impl Walk<'_> {
         }
         for d in oci::select_platforms(index, sel.platform) {
             let what = format!("{} manifest {}", sel.image, d.digest);
+            if self.members_left == 0 {
+                self.scanner.warn(format!(
+                    "{what}: more than {MAX_MEMBERS} index members; the rest of the index is \
+                     skipped"
+                ));
+                return;
+            }
+            self.members_left -= 1;
             let doc = self.src.document(d).and_then(|(bytes, mt)| {
                 let mt = mt.or_else(|| (!d.media_type.is_empty()).then(|| d.media_type.clone()));
                 oci::parse_document(&bytes, mt.as_deref(), &what)
@@ -161,6 +183,14 @@ impl Walk<'_> {
                             }
                         }
                         Err(e) => self.scanner.warn(format!("{e:#}; image skipped")),
+                    }
+                }
+                Ok(Document::Index(_)) if !self.nested.insert(d.digest.clone()) => {
+                    if self.repeated.insert(d.digest.clone()) {
+                        self.scanner.warn(format!(
+                            "{what}: the same nested index is listed more than once; followed \
+                             once"
+                        ))
                     }
                 }
                 Ok(Document::Index(ix)) if depth < MAX_DEPTH => {
