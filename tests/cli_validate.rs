@@ -414,23 +414,7 @@ fn validate_from_an_earlier_report_rereads_the_secrets() {
 #[test]
 fn git_history_scans_validate_too() {
     let d = tempfile::tempdir().unwrap();
-    let git = |args: &[&str]| {
-        let st = Command::new("git")
-            .args(args)
-            .current_dir(d.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .expect("git runs");
-        assert!(
-            st.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&st.stderr)
-        );
-    };
+    let git = |args: &[&str]| support::git(d.path(), args);
     git(&["init", "-q", "-b", "main"]);
     let gh = support::fake("«token:github_crc32:ghp_»", "git-gh");
     fs::write(

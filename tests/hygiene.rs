@@ -118,25 +118,6 @@ impl Env {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Alice Example")
-        .env("GIT_AUTHOR_EMAIL", "alice@example.com")
-        .env("GIT_COMMITTER_NAME", "Alice Example")
-        .env("GIT_COMMITTER_EMAIL", "alice@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn no_command_or_format_reveals_a_planted_secret() {
     let tmp = tempfile::tempdir().unwrap();
@@ -161,12 +142,12 @@ fn no_command_or_format_reveals_a_planted_secret() {
 
     // A git repository: a token added, then removed (only history holds it).
     let gh_git = support::fake("«token:github_crc32:ghp_»", "hyg-git-gh");
-    git(&repo, &["init", "-q", "-b", "main"]);
+    support::git(&repo, &["init", "-q", "-b", "main"]);
     fs::write(repo.join("deploy.sh"), format!("export GH={gh_git}\n")).unwrap();
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "add deploy"]);
+    support::git(&repo, &["add", "-A"]);
+    support::git(&repo, &["commit", "-q", "-m", "add deploy"]);
     fs::write(repo.join("deploy.sh"), "export GH=$GH_TOKEN\n").unwrap();
-    git(&repo, &["commit", "-q", "-am", "use env"]);
+    support::git(&repo, &["commit", "-q", "-am", "use env"]);
 
     // Agent transcripts of every supported agent, laid out in a home directory.
     let agents_root = home.join("agents");

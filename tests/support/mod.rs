@@ -109,3 +109,24 @@ pub fn client(opts: &Options) -> SafeClient {
 pub fn run_with(findings: &mut [Finding], opts: &Options, client: &SafeClient) -> RunSummary {
     validate_with_client(findings, specs(), opts, client, &|_| {}).expect("validation runs")
 }
+
+/// Runs `git` in `dir` with a fixed identity and no user or system configuration; panics with
+/// git's stderr if it fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Alice Example")
+        .env("GIT_AUTHOR_EMAIL", "alice@example.com")
+        .env("GIT_COMMITTER_NAME", "Alice Example")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.com")
+        .output()
+        .expect("git runs");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
