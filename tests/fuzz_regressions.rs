@@ -86,6 +86,16 @@ impl CraftedRepo {
         std::fs::write(file, z.finish().expect("in-memory write")).expect("object written");
     }
 
+    /// A loose object file holding `object` (header included) as given: the header may lie.
+    fn raw_object(&self, id: &str, object: &[u8]) {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(object).expect("in-memory write");
+        let file = self.path.join(".git/objects").join(&id[..2]).join(&id[2..]);
+        std::fs::create_dir_all(file.parent().expect("object dir")).expect("object dir");
+        std::fs::write(file, z.finish().expect("in-memory write")).expect("object written");
+    }
+
     fn commit(&self, id: &str, tree: &str) {
         let sig = "A U Thor <author@example.com> 1700000000 +0000";
         let body = format!("tree {tree}\nauthor {sig}\ncommitter {sig}\n\ncrafted\n");
@@ -94,8 +104,14 @@ impl CraftedRepo {
 
     /// `leakhound git` over it: exit code, findings (JSON) and stderr.
     fn scan(&self) -> (i32, serde_json::Value, String) {
+        self.scan_with(&[])
+    }
+
+    /// `leakhound git ARGS` over it: exit code, findings (JSON) and stderr.
+    fn scan_with(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_leakhound"))
             .args(["git", "--format", "json", "--no-progress"])
+            .args(args)
             .arg(&self.path)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -185,6 +201,67 @@ fn a_self_containing_tree_with_a_long_name_is_cut_at_the_path_budget() {
     assert!(stderr.contains("paths of more than 64 MiB"), "{stderr}");
     // Messages keep the two ends of a megabyte path.
     assert!(stderr.len() < 4096, "{} bytes of warnings", stderr.len());
+}
+
+/// git_repo, oom-9859d4ab: a 250-byte loose commit whose header claims 21 GB. gix reserves
+/// and zero-fills the size a header states before inflating, so the scan grew until memory
+/// ran out. The repository is now opened with an allocation limit of `--max-file-size`: the
+/// object is reported as unreadable without being allocated. (The header here claims 3 GB,
+/// so that a regression fails the memory check instead of exhausting the machine.)
+#[test]
+fn a_loose_object_claiming_gigabytes_is_not_allocated() {
+    let (commit, tree) = ("c0".repeat(20), "7e".repeat(20));
+    let r = CraftedRepo::new(&commit);
+    let mut object = format!("commit 3000000000\0tree {tree}\n").into_bytes();
+    object.resize(2048, 0);
+    r.raw_object(&commit, &object);
+    let started = std::time::Instant::now();
+    let (code, json, stderr) = r.scan();
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains(&commit) && stderr.contains("cannot be read"),
+        "{stderr}"
+    );
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(0));
+    // The largest child this test process has waited for: every scan in this file is small.
+    // SAFETY: rusage is plain data that getrusage fills.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
+        0
+    );
+    assert!(
+        usage.ru_maxrss < 512 * 1024,
+        "a child peaked at {} KB",
+        usage.ru_maxrss
+    );
+    assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+}
+
+/// With the allocation limit in place, a blob that a tag names directly and that is larger
+/// than `--max-file-size` is still skipped as too large (by its header), not reported as
+/// unreadable.
+#[test]
+fn a_tagged_blob_over_the_size_limit_is_skipped_as_too_large() {
+    let blob = "b1".repeat(20);
+    let r = CraftedRepo::new(&"c0".repeat(20));
+    std::fs::remove_file(r.path.join(".git/refs/heads/main")).expect("no branch");
+    std::fs::write(r.path.join(".git/refs/tags/big"), format!("{blob}\n")).expect("tag");
+    let secret = fake("«token:github_crc32:ghp_»");
+    let mut body = format!("TOKEN={secret}\n").into_bytes();
+    body.resize(4096, b'\n');
+    r.object(&blob, "blob", &body);
+    let (code, json, stderr) = r.scan_with(&["--max-file-size", "1000"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("cannot be read"), "{stderr}");
+    assert_eq!(json["summary"]["skipped_too_large"], 1, "{json}");
+    let (code, json, stderr) = r.scan();
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        json["findings"][0]["location"]["path"], "refs/tags/big",
+        "{json}"
+    );
 }
 
 /// oci_documents, slow-unit-a58a4740 (17 s from 5.7 KB): an index that lists the same nested

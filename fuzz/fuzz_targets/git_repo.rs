@@ -19,7 +19,8 @@ use std::sync::{Mutex, OnceLock};
 
 use leakhound::progress::Progress;
 use leakhound::sources::git::{self, GitOptions, repo::Opened};
-use leakhound_fuzz::{scanner, split};
+use leakhound::scan::{ScanOptions, Scanner};
+use leakhound_fuzz::{scanner_with, split};
 use libfuzzer_sys::fuzz_target;
 
 const MAX_OBJECTS: usize = 8;
@@ -30,6 +31,16 @@ struct Repo {
     opened: Opened,
     /// How many object files the previous input wrote.
     written: Mutex<usize>,
+}
+
+/// The fuzz scanner, with a 16 MiB size limit (the repository's allocation limit too), so that
+/// objects whose headers claim up to the 100 MB `git` default do not slow every input down.
+fn scanner() -> Scanner<'static> {
+    scanner_with(ScanOptions {
+        max_file_size: 16 << 20,
+        chunk_size: 1,
+        ..ScanOptions::default()
+    })
 }
 
 fn object_path(git_dir: &Path, k: usize) -> PathBuf {

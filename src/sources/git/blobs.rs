@@ -46,6 +46,8 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
     let repo = opened.repo.to_thread_local();
     let threads = rayon::current_num_threads();
     let max = scanner.options().max_file_size;
+    // As for the repository's own reads (repo::open): no entry over the size limit is allocated.
+    let alloc_limit = (max > 0).then(|| usize::try_from(max).unwrap_or(usize::MAX));
 
     // Packs that hold many of the blobs: resolve each delta tree once.
     let wanted = |id: &ObjectId| {
@@ -69,7 +71,14 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
         scanner.tick();
     };
     for index in packs::index_files(&repo) {
-        if let Err(e) = packs::traverse(&index, repo.object_hash(), threads, &wanted, &on_blob) {
+        if let Err(e) = packs::traverse(
+            &index,
+            repo.object_hash(),
+            threads,
+            alloc_limit,
+            &wanted,
+            &on_blob,
+        ) {
             scanner.warn(format!(
                 "{}: pack {} could not be read in one pass ({e}); reading its objects one by one",
                 opened.display,

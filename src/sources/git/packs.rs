@@ -42,13 +42,15 @@ pub fn index_files(repo: &gix::Repository) -> Vec<PathBuf> {
 }
 
 /// Resolves every object of the pack behind `index_path` once and hands each blob that
-/// `wanted` accepts to `on_blob`, from several threads. Returns `false` (and delivers
+/// `wanted` accepts to `on_blob`, from several threads. No entry claiming more than
+/// `alloc_limit` bytes is allocated (the traversal then ends with an error). Returns `false` (and delivers
 /// nothing) when the pack is not worth traversing for this scan; errors end the traversal
 /// early and are returned for the caller to fall back on.
 pub fn traverse(
     index_path: &Path,
     hash: gix::hash::Kind,
     threads: usize,
+    alloc_limit: Option<usize>,
     wanted: &(dyn Fn(&ObjectId) -> bool + Sync),
     on_blob: &(dyn Fn(&ObjectId, &[u8]) + Sync),
 ) -> Result<bool, String> {
@@ -82,7 +84,7 @@ pub fn traverse(
             gix::odb::pack::index::traverse::with_index::Options {
                 thread_limit: Some(threads.max(1)),
                 check: gix::odb::pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-                alloc_limit_bytes: None,
+                alloc_limit_bytes: alloc_limit,
             },
         )
         .map_err(|e| e.to_string())?;

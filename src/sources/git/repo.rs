@@ -23,7 +23,11 @@ pub struct Opened {
 /// git problem that can make a scan exit 2) and returns `None` if there is none.
 pub fn open(path: &Path, scanner: &Scanner) -> Option<Opened> {
     let display = path.display().to_string();
-    let repo = match gix::ThreadSafeRepository::discover(path) {
+    let repo = match gix::ThreadSafeRepository::discover_opts(
+        path,
+        Default::default(),
+        trust_options(scanner.options().max_file_size),
+    ) {
         Ok(r) => r,
         Err(e) => {
             scanner.error(format!("{display}: not a git repository: {e}"));
@@ -54,6 +58,23 @@ pub fn open(path: &Path, scanner: &Scanner) -> Option<Opened> {
         display,
         shallow,
     })
+}
+
+/// How repositories are opened, at either trust level: no object that claims to be larger
+/// than `max_file_size` is allocated (`0`: no limit). A loose object or pack entry states its
+/// size in its header and gix reserves and zero-fills that much before inflating, so without
+/// the limit a 2 KB crafted object claiming 20 GB exhausts memory. Blobs over the limit are
+/// skipped by their header before they are read; a commit, tree or tag over it cannot be read
+/// and is reported like any unreadable object.
+fn trust_options(max_file_size: u64) -> gix::sec::trust::Mapping<gix::open::Options> {
+    let mut map = gix::sec::trust::Mapping::<gix::open::Options>::default();
+    if max_file_size > 0 {
+        let limit = usize::try_from(max_file_size).unwrap_or(usize::MAX);
+        let set = format!("gitoxide.objects.allocLimit={limit}");
+        map.full = map.full.config_overrides([set.as_str()]);
+        map.reduced = map.reduced.config_overrides([set.as_str()]);
+    }
+    map
 }
 
 /// Warns about each alternate object directory that does not exist: objects that lived there

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, bail};
 use gix::ObjectId;
-use gix::objs::Find as _;
+use gix::objs::{Find as _, FindHeader as _};
 
 use crate::finding::GitOrigin;
 use crate::scan::Scanner;
@@ -198,6 +198,15 @@ pub fn peel(repo: &gix::Repository, opened: &Opened, tip: Tip, scanner: &Scanner
     let mut id = tip.id;
     let mut buf = Vec::new();
     for _ in 0..64 {
+        // A blob is filed by its header: its size is checked when the blobs are scanned.
+        if let Ok(Some(h)) = repo.objects.try_header(&id)
+            && h.kind == gix::object::Kind::Blob
+        {
+            return tips.blobs.push(Tip {
+                id,
+                label: tip.label.clone(),
+            });
+        }
         let data = match repo.objects.try_find(&id, &mut buf) {
             Ok(Some(d)) => d,
             Ok(None) => {
