@@ -289,7 +289,7 @@ pub fn collect(opened: &Opened, commits: &Commits, scanner: &Scanner, table: &mu
             scanner.warn(format!("{}: commit {id}: {e:#}", opened.display));
         }
         for (path, blob) in added {
-            let path = table.path_id(&path.to_str_lossy());
+            let path = table.path_id(&path);
             table.add(
                 blob,
                 Place {

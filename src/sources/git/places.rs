@@ -2,6 +2,9 @@
 //! and the provenance each finding in that blob is attributed to.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use gix::ObjectId;
 
@@ -62,20 +65,39 @@ pub struct PlaceTable {
     /// Commits that places point at.
     pub commits: Vec<CommitMeta>,
     paths: Vec<String>,
-    path_ids: HashMap<String, u32>,
-    blobs: HashMap<ObjectId, Vec<Place>>,
+    /// Ids of the UTF-8 paths, found by their bytes (the text is stored once, in `paths`).
+    path_ids: HashTable<u32>,
+    /// Ids of paths that are not UTF-8 (their entry in `paths` is the lossy text).
+    raw_path_ids: HashMap<Box<[u8]>, u32>,
+    hasher: DefaultHashBuilder,
+    blobs: hashbrown::HashMap<ObjectId, Vec<Place>>,
 }
 
 impl PlaceTable {
-    /// Interns `path`.
-    pub fn path_id(&mut self, path: &str) -> u32 {
-        if let Some(&id) = self.path_ids.get(path) {
+    /// Interns `path` (git paths are bytes; reports show them as lossy UTF-8).
+    pub fn path_id(&mut self, path: &[u8]) -> u32 {
+        let next = self.paths.len() as u32;
+        if std::str::from_utf8(path).is_err() {
+            let id = *self.raw_path_ids.entry(path.into()).or_insert(next);
+            if id == next {
+                self.paths.push(String::from_utf8_lossy(path).into_owned());
+            }
             return id;
         }
-        let id = self.paths.len() as u32;
-        self.paths.push(path.to_string());
-        self.path_ids.insert(path.to_string(), id);
-        id
+        let hash = self.hasher.hash_one(path);
+        let paths = &self.paths;
+        if let Some(&id) = self
+            .path_ids
+            .find(hash, |&id| paths[id as usize].as_bytes() == path)
+        {
+            return id;
+        }
+        let hasher = &self.hasher;
+        self.path_ids.insert_unique(hash, next, |&id| {
+            hasher.hash_one(paths[id as usize].as_bytes())
+        });
+        self.paths.push(String::from_utf8_lossy(path).into_owned());
+        next
     }
 
     /// The path behind an interned id.
@@ -110,7 +132,7 @@ impl PlaceTable {
                 c.is_none(),
                 c.map_or(0, |c| c.seconds),
                 c.map(|c| c.id),
-                paths.get(p.path as usize).cloned().unwrap_or_default(),
+                paths.get(p.path as usize).map_or("", String::as_str),
             )
         };
         let mut out: Vec<(ObjectId, Vec<Place>)> = std::mem::take(&mut self.blobs)
@@ -183,8 +205,8 @@ mod tests {
             ..PlaceTable::default()
         };
         let blob = ObjectId::from_bytes_or_panic(&[9; 20]);
-        let a = t.path_id("a.txt");
-        let b = t.path_id("b.txt");
+        let a = t.path_id(b"a.txt");
+        let b = t.path_id(b"b.txt");
         for (commit, path) in [(Some(0), a), (Some(1), b), (Some(1), a), (None, b)] {
             t.add(
                 blob,
@@ -202,6 +224,34 @@ mod tests {
         let firsts = first_per_path(places);
         assert_eq!(firsts.len(), 2);
         assert!(firsts.iter().all(|p| p.commit == Some(1)));
+    }
+
+    #[test]
+    fn paths_are_interned_by_their_bytes() {
+        let mut t = PlaceTable::default();
+        let ids: Vec<u32> = [
+            &b"a.txt"[..],
+            b"d/b.txt",
+            b"a.txt",
+            b"bad\xff",
+            b"bad\xff",
+            b"d/b.txt",
+        ]
+        .iter()
+        .map(|p| t.path_id(p))
+        .collect();
+        assert_eq!(ids, [0, 1, 0, 2, 2, 1]);
+        assert_eq!(t.path(1), "d/b.txt");
+        assert_eq!(t.path(2), "bad\u{fffd}");
+        // Many paths: the table grows and every id still resolves to its own path.
+        let many: Vec<String> = (0..10_000)
+            .map(|i| format!("dir{}/file{i}", i % 7))
+            .collect();
+        let ids: Vec<u32> = many.iter().map(|p| t.path_id(p.as_bytes())).collect();
+        for (p, id) in many.iter().zip(&ids) {
+            assert_eq!(t.path(*id), p);
+            assert_eq!(t.path_id(p.as_bytes()), *id);
+        }
     }
 
     #[test]

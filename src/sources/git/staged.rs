@@ -25,7 +25,7 @@ pub fn collect(repo: &gix::Repository, opened: &Opened, scanner: &Scanner, table
         if e.mode != Mode::FILE && e.mode != Mode::FILE_EXECUTABLE {
             continue;
         }
-        let path = table.path_id(&e.path(&index).to_string());
+        let path = table.path_id(e.path(&index));
         table.add(
             e.id,
             Place {

@@ -267,7 +267,7 @@ pub fn collect_direct(
             ));
         }
         for (path, blob) in out {
-            let path = table.path_id(&String::from_utf8_lossy(&path));
+            let path = table.path_id(&path);
             table.add(
                 blob,
                 Place {
@@ -279,7 +279,7 @@ pub fn collect_direct(
         }
     }
     for t in &tips.blobs {
-        let path = table.path_id(&t.label);
+        let path = table.path_id(t.label.as_bytes());
         table.add(
             t.id,
             Place {

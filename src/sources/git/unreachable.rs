@@ -89,7 +89,7 @@ pub fn add_blobs(objects: &Objects, table: &mut PlaceTable) {
         if table.contains(id) {
             continue;
         }
-        let path = table.path_id(&format!("(unreachable blob {id})"));
+        let path = table.path_id(format!("(unreachable blob {id})").as_bytes());
         table.add(
             *id,
             Place {
