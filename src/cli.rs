@@ -701,6 +701,7 @@ fn run_git(args: GitArgs) -> Result<i32> {
         since_commit: args.since_commit.clone(),
         staged: args.staged,
         all_objects: args.all_objects,
+        ..GitOptions::default()
     };
     let progress = Progress::new(!common.no_progress, "git");
     let scanner = Scanner::new(&engine, opts, progress.clone());

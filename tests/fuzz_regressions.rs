@@ -182,6 +182,54 @@ fn a_tree_bomb_is_cut_at_the_entry_budget() {
     assert!(stderr.contains("tree entries in one diff"), "{stderr}");
 }
 
+/// The diff budgets are options of the library (the `git_repo` fuzz target lowers them):
+/// a bomb of 2^10 paths is diffed whole by default, and cut at a 100-entry budget or at four
+/// levels.
+#[test]
+fn diff_limits_are_options() {
+    use leakhound::sources::git::{self, GitOptions, diff::DiffLimits};
+    let commit = "c0".repeat(20);
+    let r = CraftedRepo::new(&commit);
+    let id = |k: usize| format!("{:02x}", k + 1).repeat(20);
+    r.commit(&commit, &id(0));
+    let levels = 10;
+    for k in 0..levels {
+        let mut t = tree_entry("40000", "a", &id(k + 1));
+        t.extend(tree_entry("40000", "b", &id(k + 1)));
+        r.object(&id(k), "tree", &t);
+    }
+    r.object(
+        &id(levels),
+        "tree",
+        &tree_entry("100644", "f", &"b1".repeat(20)),
+    );
+    r.object(&"b1".repeat(20), "blob", b"nothing secret\n");
+    let warnings = |limits: DiffLimits| {
+        let s = scanner();
+        let opened = git::repo::open(&r.path, &s).expect("opens");
+        let opts = GitOptions {
+            diff_limits: limits,
+            ..GitOptions::default()
+        };
+        let stats = git::scan_repo(&opened, &opts, &s, &Progress::hidden()).expect("scans");
+        assert_eq!(stats.commits, 1);
+        (stats.blobs, s.finish().1.warnings)
+    };
+    assert_eq!(warnings(DiffLimits::default()), (1, 0));
+    // Depth first: the first leaf is within 100 entries.
+    let entries = DiffLimits {
+        entries: 100,
+        ..DiffLimits::default()
+    };
+    assert_eq!(warnings(entries), (1, 1));
+    // The leaves are 10 levels down.
+    let depth = DiffLimits {
+        depth: 4,
+        ..DiffLimits::default()
+    };
+    assert_eq!(warnings(depth), (0, 1));
+}
+
 /// git_objects, slow-unit-b3f458d2: a tree that contains itself under a long name. Within the
 /// depth and entry limits its paths grow by the name at every level (over 2 GB of path text
 /// for a 4 KB name); the diff now stops at its path budget with a warning.

@@ -115,7 +115,13 @@ fuzz_target!(|data: &[u8]| {
             .first()
             .and_then(|p| walk::read_commit(&objects, p, &mut buf).ok())
             .map(|p| p.tree);
-        let _ = diff::additions(&objects, parent_tree.as_ref(), &meta.tree, &mut introduced);
+        let _ = diff::additions(
+            &objects,
+            parent_tree.as_ref(),
+            &meta.tree,
+            &diff::DiffLimits::default(),
+            &mut introduced,
+        );
     }
     let s = scanner();
     let source = Source::File {

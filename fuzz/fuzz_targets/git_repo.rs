@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use leakhound::progress::Progress;
-use leakhound::sources::git::{self, GitOptions, repo::Opened};
+use leakhound::sources::git::{self, GitOptions, diff::DiffLimits, repo::Opened};
 use leakhound::scan::{ScanOptions, Scanner};
 use leakhound_fuzz::{scanner_with, split};
 use libfuzzer_sys::fuzz_target;
@@ -159,9 +159,16 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let s = scanner();
+    // Smaller diff budgets than a real scan: the limit paths are still reached, but a tree
+    // bomb costs a few milliseconds instead of a million entries per input.
     let opts = GitOptions {
         all_objects: flags & 1 != 0,
         staged,
+        diff_limits: DiffLimits {
+            depth: 64,
+            entries: 1 << 14,
+            path_bytes: 1 << 20,
+        },
         ..GitOptions::default()
     };
     let _ = git::scan_repo(&r.opened, &opts, &s, &Progress::hidden());

@@ -41,22 +41,46 @@ pub const MAX_TREE_ENTRIES: usize = 1 << 20;
 /// rest of that tree is not diffed.
 pub const MAX_PATH_BYTES: usize = 64 << 20;
 
+/// How far one tree diff may go: what a crafted repository can make a diff cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiffLimits {
+    /// Deepest tree nesting followed.
+    pub depth: usize,
+    /// Most tree entries visited.
+    pub entries: usize,
+    /// Most path bytes returned.
+    pub path_bytes: usize,
+}
+
+impl Default for DiffLimits {
+    /// [`MAX_TREE_DEPTH`], [`MAX_TREE_ENTRIES`] and [`MAX_PATH_BYTES`].
+    fn default() -> Self {
+        DiffLimits {
+            depth: MAX_TREE_DEPTH,
+            entries: MAX_TREE_ENTRIES,
+            path_bytes: MAX_PATH_BYTES,
+        }
+    }
+}
+
 /// Appends to `out` every blob (regular or executable file) in tree `new` whose path and id
 /// are not both in tree `old` (`None`: the empty tree). Unreadable subtrees are skipped and
 /// the first problem is returned after everything readable was collected; so are trees nested
-/// deeper than [`MAX_TREE_DEPTH`] and whatever lies past [`MAX_TREE_ENTRIES`] entries.
+/// deeper than `limits.depth` and whatever lies past the entry and path budgets.
 pub fn additions<F: Find>(
     find: &F,
     old: Option<&ObjectId>,
     new: &ObjectId,
+    limits: &DiffLimits,
     out: &mut Vec<(BString, ObjectId)>,
 ) -> Result<()> {
     let mut w = Walker {
         find,
         out,
         errors: Vec::new(),
-        entries_left: MAX_TREE_ENTRIES,
-        path_bytes_left: MAX_PATH_BYTES,
+        entries_left: limits.entries,
+        path_bytes_left: limits.path_bytes,
+        limits: *limits,
     };
     let mut prefix = BString::default();
     w.walk(old, new, &mut prefix, 0);
@@ -93,6 +117,8 @@ struct Walker<'a, F> {
     find: &'a F,
     out: &'a mut Vec<(BString, ObjectId)>,
     errors: Vec<anyhow::Error>,
+    /// The limits as given (for messages).
+    limits: DiffLimits,
     /// Tree entries this diff may still visit.
     entries_left: usize,
     /// Path bytes this diff may still return.
@@ -122,11 +148,12 @@ impl<F: Find> Walker<'_, F> {
         if old == Some(new) || self.entries_left == 0 || self.path_bytes_left == 0 {
             return;
         }
-        if depth >= MAX_TREE_DEPTH {
+        if depth >= self.limits.depth {
             return self.errors.push(anyhow!(
-                "tree {new} at {} is nested deeper than {MAX_TREE_DEPTH} levels (a tree that \
+                "tree {new} at {} is nested deeper than {} levels (a tree that \
                  contains itself?); not diffed further",
-                shown(prefix)
+                shown(prefix),
+                self.limits.depth
             ));
         }
         let find = self.find;
@@ -157,9 +184,10 @@ impl<F: Find> Walker<'_, F> {
         for e in &new_entries {
             if self.entries_left == 0 {
                 return self.errors.push(anyhow!(
-                    "tree {new} at {}: more than {MAX_TREE_ENTRIES} tree entries in one diff \
+                    "tree {new} at {}: more than {} tree entries in one diff \
                      (subtrees repeated many times over?); the rest was not diffed",
-                    shown(prefix)
+                    shown(prefix),
+                    self.limits.entries
                 ));
             }
             self.entries_left -= 1;
@@ -201,7 +229,7 @@ impl<F: Find> Walker<'_, F> {
                         "tree {new} at {}: paths of more than {} MiB in one diff (a tree that \
                          contains itself?); the rest was not diffed",
                         shown(prefix),
-                        MAX_PATH_BYTES >> 20
+                        self.limits.path_bytes >> 20
                     ));
                 }
                 self.path_bytes_left -= len;
@@ -225,6 +253,7 @@ fn introduced(
     repo: &gix::Repository,
     commits: &Commits,
     c: &CommitMeta,
+    limits: &DiffLimits,
     buf: &mut Vec<u8>,
 ) -> Introduced {
     let parent_tree = |p: &ObjectId, buf: &mut Vec<u8>| -> Option<ObjectId> {
@@ -241,6 +270,7 @@ fn introduced(
         &repo.objects,
         trees.first().copied().flatten().as_ref(),
         &c.tree,
+        limits,
         &mut out,
     )
     .err();
@@ -249,7 +279,7 @@ fn introduced(
             break;
         }
         let mut theirs = Vec::new();
-        if let Err(e) = additions(&repo.objects, other.as_ref(), &c.tree, &mut theirs) {
+        if let Err(e) = additions(&repo.objects, other.as_ref(), &c.tree, limits, &mut theirs) {
             err.get_or_insert(e);
         }
         let theirs: HashSet<(BString, ObjectId)> = theirs.into_iter().collect();
@@ -260,7 +290,13 @@ fn introduced(
 
 /// Diffs every walked commit against its parents (in parallel) and records each introduced
 /// (path, blob) in `table`, pointing at the commit's position in `commits.list`.
-pub fn collect(opened: &Opened, commits: &Commits, scanner: &Scanner, table: &mut PlaceTable) {
+pub fn collect(
+    opened: &Opened,
+    commits: &Commits,
+    limits: &DiffLimits,
+    scanner: &Scanner,
+    table: &mut PlaceTable,
+) {
     let results: Vec<Introduced> = commits
         .list
         .par_iter()
@@ -276,7 +312,7 @@ pub fn collect(opened: &Opened, commits: &Commits, scanner: &Scanner, table: &mu
                 });
                 (repo, Vec::new())
             },
-            |(repo, buf), c| introduced(repo, commits, c, buf),
+            |(repo, buf), c| introduced(repo, commits, c, limits, buf),
         )
         .collect();
     for (i, (added, err)) in results.into_iter().enumerate() {

@@ -41,6 +41,8 @@ pub struct GitOptions {
     pub staged: bool,
     /// Also scan objects that no ref reaches (dangling commits and blobs).
     pub all_objects: bool,
+    /// How far each tree diff may go (no flag; the fuzz targets lower it).
+    pub diff_limits: diff::DiffLimits,
 }
 
 /// What one repository scan walked, for the closing note.
@@ -102,8 +104,8 @@ pub fn scan_repo(
             "git {}: {} commits, diffing",
             opened.display, stats.commits
         ));
-        diff::collect(opened, &commits, scanner, &mut table);
-        tips::collect_direct(&repo, opened, &tips, scanner, &mut table);
+        diff::collect(opened, &commits, &opts.diff_limits, scanner, &mut table);
+        tips::collect_direct(&repo, opened, &tips, &opts.diff_limits, scanner, &mut table);
         table.commits = commits.into_commits();
         if let Some(objects) = &everything {
             unreachable::add_blobs(objects, &mut table);

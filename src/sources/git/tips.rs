@@ -255,12 +255,13 @@ pub fn collect_direct(
     repo: &gix::Repository,
     opened: &Opened,
     tips: &Tips,
+    limits: &diff::DiffLimits,
     scanner: &Scanner,
     table: &mut PlaceTable,
 ) {
     for t in &tips.trees {
         let mut out = Vec::new();
-        if let Err(e) = diff::additions(&repo.objects, None, &t.id, &mut out) {
+        if let Err(e) = diff::additions(&repo.objects, None, &t.id, limits, &mut out) {
             scanner.warn(format!(
                 "{}: tree {} named by {}: {e:#}",
                 opened.display, t.id, t.label
