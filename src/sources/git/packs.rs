@@ -43,9 +43,9 @@ pub fn index_files(repo: &gix::Repository) -> Vec<PathBuf> {
 
 /// Resolves every object of the pack behind `index_path` once and hands each blob that
 /// `wanted` accepts to `on_blob`, from several threads. No entry claiming more than
-/// `alloc_limit` bytes is allocated (the traversal then ends with an error). Returns `false` (and delivers
-/// nothing) when the pack is not worth traversing for this scan; errors end the traversal
-/// early and are returned for the caller to fall back on.
+/// `alloc_limit` bytes is allocated (the traversal then ends with an error). Returns `false`
+/// (and delivers nothing) when the pack is not worth traversing for this scan; errors end the
+/// traversal early and are returned for the caller to fall back on.
 pub fn traverse(
     index_path: &Path,
     hash: gix::hash::Kind,
