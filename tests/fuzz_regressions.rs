@@ -156,16 +156,13 @@ fn a_tree_that_contains_itself_ends_with_a_warning() {
     );
 }
 
-/// The same walk over a "git bomb": each tree lists the next one twice, so 22 trees spell
-/// four million paths. The diff stops at its entry budget with a warning instead of listing
-/// them all.
-#[test]
-fn a_tree_bomb_is_cut_at_the_entry_budget() {
+/// A "git bomb": a commit whose tree lists the next tree twice, `levels` deep, ending in one
+/// file: 2^levels paths from `levels + 1` trees and one blob.
+fn git_bomb(levels: usize) -> CraftedRepo {
     let commit = "c0".repeat(20);
     let r = CraftedRepo::new(&commit);
     let id = |k: usize| format!("{:02x}", k + 1).repeat(20);
     r.commit(&commit, &id(0));
-    let levels = 22;
     for k in 0..levels {
         let mut t = tree_entry("40000", "a", &id(k + 1));
         t.extend(tree_entry("40000", "b", &id(k + 1)));
@@ -177,6 +174,15 @@ fn a_tree_bomb_is_cut_at_the_entry_budget() {
         &tree_entry("100644", "f", &"b1".repeat(20)),
     );
     r.object(&"b1".repeat(20), "blob", b"nothing secret\n");
+    r
+}
+
+/// The same walk over a "git bomb": each tree lists the next one twice, so 22 trees spell
+/// four million paths. The diff stops at its entry budget with a warning instead of listing
+/// them all.
+#[test]
+fn a_tree_bomb_is_cut_at_the_entry_budget() {
+    let r = git_bomb(22);
     let (code, _, stderr) = r.scan();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("tree entries in one diff"), "{stderr}");
@@ -188,22 +194,7 @@ fn a_tree_bomb_is_cut_at_the_entry_budget() {
 #[test]
 fn diff_limits_are_options() {
     use leakhound::sources::git::{self, GitOptions, diff::DiffLimits};
-    let commit = "c0".repeat(20);
-    let r = CraftedRepo::new(&commit);
-    let id = |k: usize| format!("{:02x}", k + 1).repeat(20);
-    r.commit(&commit, &id(0));
-    let levels = 10;
-    for k in 0..levels {
-        let mut t = tree_entry("40000", "a", &id(k + 1));
-        t.extend(tree_entry("40000", "b", &id(k + 1)));
-        r.object(&id(k), "tree", &t);
-    }
-    r.object(
-        &id(levels),
-        "tree",
-        &tree_entry("100644", "f", &"b1".repeat(20)),
-    );
-    r.object(&"b1".repeat(20), "blob", b"nothing secret\n");
+    let r = git_bomb(10);
     let warnings = |limits: DiffLimits| {
         let s = scanner();
         let opened = git::repo::open(&r.path, &s).expect("opens");
