@@ -20,7 +20,7 @@ pub struct Record {
     pub time: String,
     /// `user@host` that ran leakhound.
     pub operator: String,
-    /// `validate`, `revoke`, `revoke-dry-run`, `redact`, …
+    /// `validate` (around a revocation), `revoke`, `revoke-result`, `revoke-dry-run` or `redact`.
     pub action: String,
     /// Rule id of the secret.
     pub rule_id: String,
@@ -81,8 +81,8 @@ pub fn default_path() -> PathBuf {
     base.join("leakhound").join("audit.jsonl")
 }
 
-/// Appends `rec` to the log at `path` (created with its directory, mode 0600).
-pub fn append(path: &Path, rec: &Record) -> Result<()> {
+/// Opens the log at `path` for appending (created with its directory, mode 0600).
+fn open(path: &Path) -> Result<std::fs::File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("audit log {}: cannot create directory", path.display()))?;
@@ -94,9 +94,19 @@ pub fn append(path: &Path, rec: &Record) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("audit log {}: cannot open", path.display()))?;
+    opts.open(path)
+        .with_context(|| format!("audit log {}: cannot open for appending", path.display()))
+}
+
+/// Fails unless the log at `path` can be appended to, so a command that changes something
+/// refuses before it acts rather than acting without a trail.
+pub fn check_writable(path: &Path) -> Result<()> {
+    open(path).map(drop)
+}
+
+/// Appends `rec` to the log at `path` (created with its directory, mode 0600).
+pub fn append(path: &Path, rec: &Record) -> Result<()> {
+    let mut f = open(path)?;
     let mut line = serde_json::to_string(rec)?;
     line.push('\n');
     // A torn last line (no trailing newline) gets terminated first.

@@ -80,7 +80,7 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// List the audit log of validations, revocations and redactions.
+    /// List the audit log of revocations (with their validations and dry runs) and redactions.
     Audit {
         /// Audit log (default: ~/.local/share/leakhound/audit.jsonl).
         #[arg(long, value_name = "FILE")]

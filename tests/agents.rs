@@ -475,6 +475,7 @@ fn crash_mid_write_leaves_the_old_file() {
     let out = bin()
         .args(["redact", "--yes", "--no-backup", "--no-progress"])
         .arg(&p)
+        .env("XDG_DATA_HOME", home.path())
         .output()
         .unwrap();
     assert!(
@@ -488,6 +489,58 @@ fn crash_mid_write_leaves_the_old_file() {
         new.len(),
         data.len() - tok.len() + "[REDACTED:github.pat.classic:12345678]".len()
     );
+}
+
+#[test]
+fn redaction_is_audited_where_asked_and_refused_without_a_trail() {
+    let home = tempfile::tempdir().unwrap();
+    let g = &mut fixtures::Gen::new("audit");
+    let tok = g.ghp();
+    let p = home.path().join("s.jsonl");
+    let data = serde_json::json!({"type": "user", "sessionId": "s", "message":
+        {"role": "user", "content": format!("export GITHUB_TOKEN={tok}")}})
+    .to_string()
+        + "\n";
+    fs::write(&p, &data).unwrap();
+    let redact = |log: &Path| {
+        bin()
+            .args([
+                "redact",
+                "--yes",
+                "--no-backup",
+                "--no-progress",
+                "--audit-log",
+            ])
+            .arg(log)
+            .arg(&p)
+            .env("XDG_DATA_HOME", home.path().join("default"))
+            .output()
+            .unwrap()
+    };
+    // A log that cannot be opened (its parent is a file): nothing changes, exit 2.
+    let blocker = home.path().join("not-a-dir");
+    fs::write(&blocker, "").unwrap();
+    let out = redact(&blocker.join("audit.jsonl"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("needs an audit trail"), "{stderr}");
+    assert!(stderr.contains("not-a-dir"), "{stderr}");
+    assert_eq!(fs::read_to_string(&p).unwrap(), data);
+    // The asked-for log gets the record; the default one is not touched.
+    let log = home.path().join("logs/redact.jsonl");
+    let out = redact(&log);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!fs::read_to_string(&p).unwrap().contains(&tok));
+    let text = fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains(&fingerprint("github.pat.classic", &tok)));
+    assert!(!text.contains(&tok));
+    assert!(!home.path().join("default").exists());
 }
 
 #[test]

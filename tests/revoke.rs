@@ -1078,6 +1078,23 @@ fn without_a_terminal_or_yes_it_refuses_and_sends_nothing() {
 }
 
 #[test]
+fn without_a_writable_audit_log_it_refuses_and_sends_nothing() {
+    let (d, _) = tree();
+    scan_report(d.path(), &[]);
+    fs::write(d.path().join("not-a-dir"), "").unwrap();
+    let s = providers();
+    let mut args = revoke_args(&s.url(), &["--yes"]);
+    let at = args.iter().position(|a| a == "audit.jsonl").unwrap();
+    args[at] = "not-a-dir/audit.jsonl".into();
+    let o = run(&args, d.path());
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("revocation needs an audit trail"), "{err}");
+    assert!(err.contains("not-a-dir/audit.jsonl"), "{err}");
+    assert!(s.requests().is_empty(), "a request was sent");
+}
+
+#[test]
 fn dry_run_shows_every_request_and_sends_nothing() {
     let (d, secrets) = tree();
     scan_report(d.path(), &[]);

@@ -219,27 +219,6 @@ fn short(fp: &str) -> &str {
     &fp[..fp.len().min(12)]
 }
 
-fn check_audit_log(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("audit log {}: cannot create directory", path.display()))?;
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path).with_context(|| {
-        format!(
-            "audit log {}: cannot open for appending; revocation needs an audit trail (--audit-log FILE)",
-            path.display()
-        )
-    })?;
-    Ok(())
-}
-
 /// Runs `leakhound revoke`.
 pub fn run(args: RevokeArgs) -> Result<i32> {
     let (config, warnings) = Config::discover(args.config.as_deref(), Path::new("."))?;
@@ -318,7 +297,8 @@ pub fn run(args: RevokeArgs) -> Result<i32> {
         .filter(|c| c.unusable.is_none() && revoker.can_revoke(&c.rule_id))
         .collect();
     if !to_revoke.is_empty() {
-        check_audit_log(&audit_log)?;
+        crate::audit::check_writable(&audit_log)
+            .context("revocation needs an audit trail (--audit-log FILE)")?;
     }
     let mut results: Vec<Revocation> = Vec::with_capacity(creds.len());
     if args.dry_run {

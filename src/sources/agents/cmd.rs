@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use crate::cli::{
@@ -60,6 +60,10 @@ pub struct RedactArgs {
     /// Where to keep the originals (default: $XDG_STATE_HOME/leakhound/backups/<time>).
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Audit log that gets one record per replaced secret (default:
+    /// ~/.local/share/leakhound/audit.jsonl). Nothing is changed if it cannot be written.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
     /// Levels of JSON-inside-a-string to expand.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub nest_depth: usize,
@@ -275,6 +279,12 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
         );
         return Ok(EXIT_FINDINGS);
     }
+    let audit_path = args
+        .audit_log
+        .clone()
+        .unwrap_or_else(crate::audit::default_path);
+    crate::audit::check_writable(&audit_path)
+        .context("redaction needs an audit trail (--audit-log FILE); nothing changed")?;
     if !args.yes && !confirm(plan.files.len(), plan.len())? {
         println!("nothing changed");
         return Ok(EXIT_FINDINGS);
@@ -287,7 +297,6 @@ pub fn run_redact(args: RedactArgs) -> Result<i32> {
     let mut failed = 0usize;
     let mut done_files = 0usize;
     let mut replaced = 0usize;
-    let audit_path = crate::audit::default_path();
     for (path, edits) in &plan.files {
         let Some(stamp) = stamps.get(path).copied() else {
             eprintln!(
