@@ -36,7 +36,7 @@ pub fn scan(opened: &Opened, mut table: PlaceTable, scanner: &Scanner, progress:
         return;
     }
     let table = &table;
-    let position: gix::hashtable::HashMap<ObjectId, usize> = blobs
+    let position: super::IdMap<usize> = blobs
         .iter()
         .enumerate()
         .map(|(i, (id, _))| (*id, i))
@@ -148,8 +148,7 @@ fn sort_by_pack_position(
     blobs: &[(ObjectId, Vec<Place>)],
     rest: &mut [usize],
 ) {
-    let mut rank: gix::hashtable::HashMap<ObjectId, u64> =
-        rest.iter().map(|&i| (blobs[i].0, u64::MAX)).collect();
+    let mut rank: super::IdMap<u64> = rest.iter().map(|&i| (blobs[i].0, u64::MAX)).collect();
     if let Ok(iter) = repo.objects.iter() {
         let iter = iter.with_ordering(
             gix::odb::store::iter::Ordering::PackAscendingOffsetThenLooseLexicographical,

@@ -37,7 +37,7 @@ pub fn list(repo: &gix::Repository, opened: &Opened, scanner: &Scanner) -> Objec
             return out;
         }
     };
-    let mut seen = gix::hashtable::HashSet::default();
+    let mut seen = super::IdSet::default();
     for id in iter {
         let id = match id {
             Ok(id) => id,
