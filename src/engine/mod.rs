@@ -487,7 +487,7 @@ impl Engine {
         // The line of the previous hit: hits come in order, and on a long line (a minified
         // bundle) searching for its ends again for every hit would be quadratic.
         let mut prev_line: Option<(usize, usize)> = None;
-        for hit in self.keywords.find_all(data) {
+        self.keywords.for_each_hit(data, |hit| {
             // The hit's line, found lazily: single-line rules never look past it.
             let mut line: Option<(usize, usize)> = prev_line
                 .filter(|&(ls, le)| ls <= hit.start && hit.end <= le)
@@ -527,7 +527,7 @@ impl Engine {
             if line.is_some() {
                 prev_line = line;
             }
-        }
+        });
         windows.extend(
             open.iter()
                 .enumerate()
