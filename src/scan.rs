@@ -58,11 +58,13 @@ pub enum Limit {
     MaxRecordSize,
     /// A JSON document nested deeper than the parser allows was scanned as plain text.
     JsonDepth,
+    /// A JSON document with more values than the parser allows was scanned as plain text.
+    JsonValues,
 }
 
 impl Limit {
     /// Every limit, in declaration order (`limit as usize` indexes it).
-    pub const ALL: [Limit; 8] = [
+    pub const ALL: [Limit; 9] = [
         Limit::MaxFileSize,
         Limit::MaxFindingsPerFile,
         Limit::DecodeDepth,
@@ -71,6 +73,7 @@ impl Limit {
         Limit::TimeoutPerTarget,
         Limit::MaxRecordSize,
         Limit::JsonDepth,
+        Limit::JsonValues,
     ];
 
     /// The summary key: the flag that sets the limit (the JSON nesting limit has no flag).
@@ -84,6 +87,7 @@ impl Limit {
             Limit::TimeoutPerTarget => "timeout-per-target",
             Limit::MaxRecordSize => "max-record-size",
             Limit::JsonDepth => "json-depth",
+            Limit::JsonValues => "json-values",
         }
     }
 }

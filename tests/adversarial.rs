@@ -940,7 +940,7 @@ fn json_nested_100000_levels_deep() {
         d.path(),
     );
     r.bounded().warned(&[
-        "deep.json: not valid JSON (JSON nested deeper than",
+        "deep.json: JSON over the parser's limits (JSON nested deeper than",
         "deep.jsonl: line 2",
     ]);
     let v = r.json();
@@ -957,6 +957,44 @@ fn json_nested_100000_levels_deep() {
         paths(&r.json()),
         vec!["./deep.json", "./deep.jsonl", "./deep.jsonl"]
     );
+}
+
+/// `[0,0,…]` spends 2 bytes per JSON value and the parser 64 per node: a 30 MB record under
+/// the 32 MiB record limit took 1 GB. Past a million values the record is scanned as text.
+#[test]
+fn a_record_with_millions_of_json_values_is_scanned_as_text() {
+    let d = tempfile::tempdir().unwrap();
+    let toks = [ghp("values-a"), ghp("values-b")];
+    for (i, tok) in toks.iter().enumerate() {
+        let mut rec =
+            br#"{"type":"user","sessionId":"s","message":{"role":"user","content":["#.to_vec();
+        for _ in 0..(15 << 20) {
+            rec.extend_from_slice(b"0,");
+        }
+        rec.extend_from_slice(format!("\"{tok}\"]}}}}\n").as_bytes());
+        fs::write(d.path().join(format!("s{i}.jsonl")), rec).unwrap();
+    }
+    let r = lh(
+        &[
+            "agents",
+            "s0.jsonl",
+            "s1.jsonl",
+            "--threads",
+            "2",
+            "--format",
+            "json",
+            "--show-secrets",
+            "--no-progress",
+        ],
+        d.path(),
+    );
+    r.bounded()
+        .warned(&["s0.jsonl: JSON over the parser's limits (JSON holds more than 1048576 values"]);
+    let v = r.json();
+    assert_eq!(limit(&v, "json-values"), 2, "{}", v["summary"]);
+    let mut want = toks.to_vec();
+    want.sort();
+    assert_eq!(secrets(&v), want);
 }
 
 #[test]

@@ -74,6 +74,9 @@ pub enum ParseError {
     /// Nesting deeper than the limit.
     #[error("JSON nested deeper than {1} levels at byte {0}")]
     TooDeep(usize, usize),
+    /// More values than the limit.
+    #[error("JSON holds more than {1} values (at byte {0})")]
+    TooMany(usize, usize),
     /// Something other than whitespace after the value.
     #[error("trailing data after the JSON value at byte {0}")]
     Trailing(usize),
@@ -88,6 +91,11 @@ pub struct Doc {
 
 /// Default nesting limit.
 pub const MAX_DEPTH: usize = 256;
+
+/// Most values (nodes) one document may hold. A node takes 64 bytes while `[0,0,…]` spends 2
+/// input bytes per value, so a 32 MiB record would otherwise take 1 GB; at this cap a document
+/// costs at most 64 MiB of nodes.
+pub const MAX_NODES: usize = 1 << 20;
 
 fn skip_ws(raw: &[u8], mut i: usize) -> usize {
     while i < raw.len() && matches!(raw[i], b' ' | b'\t' | b'\n' | b'\r') {
@@ -118,8 +126,14 @@ fn scan_string(raw: &[u8], mut i: usize) -> Result<(usize, bool), ParseError> {
     }
 }
 
-/// Parses one JSON value filling all of `raw` (surrounding whitespace allowed).
+/// Parses one JSON value filling all of `raw` (surrounding whitespace allowed), with at most
+/// [`MAX_NODES`] values.
 pub fn parse(raw: &[u8], max_depth: usize) -> Result<Doc, ParseError> {
+    parse_capped(raw, max_depth, MAX_NODES)
+}
+
+/// [`parse`] with a limit on the number of values.
+pub fn parse_capped(raw: &[u8], max_depth: usize, max_nodes: usize) -> Result<Doc, ParseError> {
     let mut nodes: Vec<Node> = Vec::new();
     // Open containers: node index and the next array index.
     let mut stack: Vec<(usize, usize)> = Vec::new();
@@ -132,6 +146,9 @@ pub fn parse(raw: &[u8], max_depth: usize) -> Result<Doc, ParseError> {
         }
         let parent = stack.last().map_or(usize::MAX, |s| s.0);
         let idx = nodes.len();
+        if idx >= max_nodes {
+            return Err(ParseError::TooMany(i, max_nodes));
+        }
         let c = raw[i];
         match c {
             b'{' | b'[' => {
@@ -554,6 +571,11 @@ mod tests {
             Err(ParseError::TooDeep(..))
         ));
         assert!(matches!(parse(b"{} x", 4), Err(ParseError::Trailing(3))));
+        assert_eq!(parse_capped(b"[1,2,3]", 4, 4).unwrap().nodes.len(), 4);
+        assert_eq!(
+            parse_capped(b"[1,2,3,4]", 4, 4).unwrap_err(),
+            ParseError::TooMany(7, 4)
+        );
         assert!(matches!(
             parse(b"{\"a\" 1}", 4),
             Err(ParseError::Invalid(5))

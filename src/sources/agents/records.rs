@@ -278,16 +278,16 @@ impl FileScan<'_, '_> {
                 &mut streams,
             );
             if let Err(e) = r {
-                if matches!(e, json::ParseError::TooDeep(..)) {
-                    self.scanner.limit_hit(crate::scan::Limit::JsonDepth);
-                }
+                self.count_limit(&e);
                 bad += 1;
                 let last = !buf.ends_with(b"\n");
                 if bad <= MAX_RECORD_WARNINGS {
-                    let what = if last && matches!(e, json::ParseError::Truncated(_)) {
-                        "truncated last record"
-                    } else {
-                        "not a JSON record"
+                    let what = match e {
+                        json::ParseError::Truncated(_) if last => "truncated last record",
+                        json::ParseError::TooDeep(..) | json::ParseError::TooMany(..) => {
+                            "record over the parser's limits"
+                        }
+                        _ => "not a JSON record",
                     };
                     self.scanner.warn(format!(
                         "{}: line {line}: {what} ({e}); scanned as text",
@@ -319,16 +319,27 @@ impl FileScan<'_, '_> {
             }
             Err(json::ParseError::Trailing(_)) => self.jsonl(data),
             Err(e) => {
-                if matches!(e, json::ParseError::TooDeep(..)) {
-                    self.scanner.limit_hit(crate::scan::Limit::JsonDepth);
-                }
+                self.count_limit(&e);
                 self.count(data.len() as u64);
-                self.scanner.warn(format!(
-                    "{}: not valid JSON ({e}); scanned as text",
-                    self.display
-                ));
+                let what = match e {
+                    json::ParseError::TooDeep(..) | json::ParseError::TooMany(..) => {
+                        "JSON over the parser's limits"
+                    }
+                    _ => "not valid JSON",
+                };
+                self.scanner
+                    .warn(format!("{}: {what} ({e}); scanned as text", self.display));
                 self.text(data, 0, 1, None);
             }
+        }
+    }
+
+    /// Counts a parse error that a resource limit caused.
+    fn count_limit(&self, e: &json::ParseError) {
+        match e {
+            json::ParseError::TooDeep(..) => self.scanner.limit_hit(crate::scan::Limit::JsonDepth),
+            json::ParseError::TooMany(..) => self.scanner.limit_hit(crate::scan::Limit::JsonValues),
+            _ => {}
         }
     }
 
