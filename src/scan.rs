@@ -76,7 +76,7 @@ impl Limit {
         Limit::JsonValues,
     ];
 
-    /// The summary key: the flag that sets the limit (the JSON nesting limit has no flag).
+    /// The summary key: the flag that sets the limit (the JSON limits have no flag).
     pub fn key(self) -> &'static str {
         match self {
             Limit::MaxFileSize => "max-file-size",
