@@ -997,6 +997,49 @@ fn a_record_with_millions_of_json_values_is_scanned_as_text() {
     assert_eq!(secrets(&v), want);
 }
 
+/// A LangSmith run streams its answer as one `new_token` event per token. Each token's column
+/// was counted from the start of the record: 50,000 tokens took 22 s, 250,000 would take ten
+/// minutes, so the guard catches it. The token split across the last two events is found by
+/// reassembly, at its exact column (after a two-byte character).
+#[test]
+fn a_record_of_250000_streamed_tokens_is_linear() {
+    let d = tempfile::tempdir().unwrap();
+    let tok = ghp("streamed");
+    let event = |t: &str| format!(r#"{{"name":"new_token","kwargs":{{"token":"{t}"}}}}"#);
+    let mut events = vec![event("\u{e9}")];
+    events.extend((0..250_000).map(|_| event("ab")));
+    events.push(event(" "));
+    events.push(event(&tok[..12]));
+    events.push(event(&tok[12..]));
+    let rec = format!(
+        r#"{{"id":"r1","run_type":"llm","trace_id":"t","events":[{}]}}"#,
+        events.join(",")
+    ) + "\n";
+    fs::write(d.path().join("runs.jsonl"), &rec).unwrap();
+    let r = lh(
+        &[
+            "agents",
+            "runs.jsonl",
+            "--format",
+            "json",
+            "--show-secrets",
+            "--no-progress",
+        ],
+        d.path(),
+    );
+    r.bounded();
+    let v = r.json();
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["secret"] == tok.as_str())
+        .unwrap_or_else(|| panic!("split token not found: {v}"));
+    let at = rec.find(&tok[..12]).unwrap();
+    assert_eq!(f["location"]["line"], 1);
+    assert_eq!(f["location"]["column"], rec[..at].chars().count() + 1);
+}
+
 #[test]
 fn invalid_utf8_and_lone_surrogates_in_json_escapes() {
     let d = tempfile::tempdir().unwrap();
