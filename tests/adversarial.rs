@@ -1034,7 +1034,7 @@ fn a_record_of_250000_streamed_tokens_is_linear() {
         .unwrap()
         .iter()
         .find(|f| f["secret"] == tok.as_str())
-        .unwrap_or_else(|| panic!("split token not found: {v}"));
+        .unwrap_or_else(|| panic!("split token not found; summary: {}", v["summary"]));
     let at = rec.find(&tok[..12]).unwrap();
     assert_eq!(f["location"]["line"], 1);
     assert_eq!(f["location"]["column"], rec[..at].chars().count() + 1);

@@ -91,16 +91,18 @@ pub fn findings(
         .collect()
 }
 
+/// Characters in UTF-8 text `b` (its lead bytes; invalid bytes count as one each), the unit
+/// of reported columns.
+pub fn chars(b: &[u8]) -> usize {
+    b.iter().filter(|&&c| (c & 0xC0) != 0x80).count()
+}
+
 /// 1-based line and character column of byte `pos`.
 fn line_col(data: &[u8], newlines: &[usize], pos: usize) -> (usize, usize) {
     let idx = newlines.partition_point(|&n| n < pos);
     let line_start = if idx == 0 { 0 } else { newlines[idx - 1] + 1 };
     let pos = pos.min(data.len());
-    let chars = data[line_start.min(pos)..pos]
-        .iter()
-        .filter(|&&b| (b & 0xC0) != 0x80)
-        .count();
-    (idx + 1, chars + 1)
+    (idx + 1, chars(&data[line_start.min(pos)..pos]) + 1)
 }
 
 /// The line around `m`, cut to a bounded width, with every secret span on it masked.

@@ -89,11 +89,7 @@ pub type Edits = Mutex<Vec<Edit>>;
 fn line_col(src: &[u8], pos: usize, base_line: u64, fixed: bool) -> (u64, usize) {
     let pos = pos.min(src.len());
     let line_start = memchr::memrchr(b'\n', &src[..pos]).map_or(0, |i| i + 1);
-    let col = src[line_start..pos]
-        .iter()
-        .filter(|&&b| (b & 0xC0) != 0x80)
-        .count()
-        + 1;
+    let col = locate::chars(&src[line_start..pos]) + 1;
     let line = if fixed {
         base_line
     } else {

@@ -90,7 +90,7 @@ impl FileScan<'_, '_> {
                     } else {
                         (0, 1)
                     };
-                    let column = col + chars(&raw[from..n.start]);
+                    let column = col + crate::engine::locate::chars(&raw[from..n.start]);
                     counted = (n.start, column);
                     let frag = Fragment {
                         line: base_line,
@@ -284,15 +284,13 @@ impl FileScan<'_, '_> {
                 &mut streams,
             );
             if let Err(e) = r {
-                self.count_limit(&e);
+                let limit = self.count_limit(&e);
                 bad += 1;
                 let last = !buf.ends_with(b"\n");
                 if bad <= MAX_RECORD_WARNINGS {
                     let what = match e {
                         json::ParseError::Truncated(_) if last => "truncated last record",
-                        json::ParseError::TooDeep(..) | json::ParseError::TooMany(..) => {
-                            "record over the parser's limits"
-                        }
+                        _ if limit => "record over the parser's limits",
                         _ => "not a JSON record",
                     };
                     self.scanner.warn(format!(
@@ -325,14 +323,12 @@ impl FileScan<'_, '_> {
             }
             Err(json::ParseError::Trailing(_)) => self.jsonl(data),
             Err(e) => {
-                self.count_limit(&e);
-                self.count(data.len() as u64);
-                let what = match e {
-                    json::ParseError::TooDeep(..) | json::ParseError::TooMany(..) => {
-                        "JSON over the parser's limits"
-                    }
-                    _ => "not valid JSON",
+                let what = if self.count_limit(&e) {
+                    "JSON over the parser's limits"
+                } else {
+                    "not valid JSON"
                 };
+                self.count(data.len() as u64);
                 self.scanner
                     .warn(format!("{}: {what} ({e}); scanned as text", self.display));
                 self.text(data, 0, 1, None);
@@ -340,13 +336,15 @@ impl FileScan<'_, '_> {
         }
     }
 
-    /// Counts a parse error that a resource limit caused.
-    fn count_limit(&self, e: &json::ParseError) {
-        match e {
-            json::ParseError::TooDeep(..) => self.scanner.limit_hit(crate::scan::Limit::JsonDepth),
-            json::ParseError::TooMany(..) => self.scanner.limit_hit(crate::scan::Limit::JsonValues),
-            _ => {}
-        }
+    /// Counts a parse error that a resource limit caused; whether it was one.
+    fn count_limit(&self, e: &json::ParseError) -> bool {
+        let limit = match e {
+            json::ParseError::TooDeep(..) => crate::scan::Limit::JsonDepth,
+            json::ParseError::TooMany(..) => crate::scan::Limit::JsonValues,
+            _ => return false,
+        };
+        self.scanner.limit_hit(limit);
+        true
     }
 
     /// Scans a text file.
@@ -354,11 +352,6 @@ impl FileScan<'_, '_> {
         self.count(data.len() as u64);
         self.text(data, 0, 1, None);
     }
-}
-
-/// Characters (UTF-8 lead bytes) in `b`.
-fn chars(b: &[u8]) -> usize {
-    b.iter().filter(|&&c| (c & 0xC0) != 0x80).count()
 }
 
 /// Reads one line (with its newline) into `buf`: `Some(0)` at the end of input, `None` when
